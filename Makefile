@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# minikvm top-level Makefile.
+#
+#   make                 module (against KDIR), userspace tools, selftests
+#   make module          just module/minikvm.ko
+#   make check           every test: host unit tests, builds, lint, and the
+#                        selftests in emulated machines (installs its own
+#                        dependencies; see Documentation/testing.md)
+#   make check-debug     the selftests on the KASAN/lockdep debug kernel only
+#   make demo            boot an emulated machine, load minikvm, show it work
+#   make lint            checkpatch --strict and sparse over the module
+#   make matrix          W=1 builds against 6.1, 6.12 and 7.x headers
+#   make install         install the module, depmod, udev rule
+#   make bench           benchmarks (bench/), once they exist
+#
+# KDIR defaults to the running kernel's build tree; KDIR=... always wins.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+# Kbuild's W= and C= pass straight through, e.g. "make W=1".
+KBUILD_ARGS := -C $(KDIR) M=$(CURDIR)
+
+.PHONY: all module userspace selftests clean install lint matrix check \
+	check-debug demo bench help
+
+all: module userspace selftests
+
+module:
+	$(MAKE) $(KBUILD_ARGS) modules
+
+userspace:
+	@if [ -f userspace/Makefile ]; then $(MAKE) -C userspace; fi
+
+selftests:
+	$(MAKE) -C selftests
+
+clean:
+	-$(MAKE) $(KBUILD_ARGS) clean
+	-@if [ -f userspace/Makefile ]; then $(MAKE) -C userspace clean; fi
+	-$(MAKE) -C selftests clean
+	rm -rf out
+
+install:
+	scripts/install.sh $(KDIR)
+
+lint:
+	scripts/lint.sh $(KDIR)
+
+matrix:
+	scripts/matrix.sh
+
+check:
+	scripts/check.sh
+
+check-debug:
+	scripts/check.sh --only debug
+
+demo:
+	scripts/demo.sh
+
+bench:
+	@if [ -x bench/run.sh ]; then bench/run.sh; else \
+		echo "bench: no benchmarks yet (they need vCPUs; see issue 7)"; fi
+
+help:
+	@sed -n '3,18p' Makefile

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * arch_ops.h - the contract between minikvm's common code and a vendor
+ * backend (Intel VMX in x86/vmx/, AMD SVM in x86/svm/).
+ *
+ * Common code never executes a VMX or SVM instruction itself; everything
+ * vendor-specific goes through one instance of struct mkvm_arch_ops chosen at
+ * module load. The table is deliberately small (bhyve's vmm_ops is the model)
+ * and grows one member at a time as features land; plain function pointers
+ * keep it readable (KVM uses static_call for speed).
+ *
+ * Non-goals: supporting both vendors in one boot; runtime switching.
+ */
+#ifndef MKVM_ARCH_OPS_H
+#define MKVM_ARCH_OPS_H
+
+#include <linux/seq_file.h>
+
+/**
+ * struct mkvm_arch_ops - what a virtualization backend provides
+ * @name:	Short vendor name, "vmx" or "svm"; used in messages and debugfs.
+ * @owner_hint:	Who most likely holds the hardware when @cpu_enable answers
+ *		-EBUSY, for the one-line dmesg hint (e.g. "kvm_intel").
+ * @hardware_setup: Called once at module load, in process context. Checks
+ *		that the CPU and firmware allow this kind of virtualization
+ *		(and says why not in one line), reads the capability MSRs and
+ *		allocates per-CPU areas for every possible CPU, so that
+ *		@cpu_enable never allocates. Returns 0 or a negative errno;
+ *		-ENODEV means "this CPU cannot do it".
+ * @hardware_unsetup: Undoes @hardware_setup at module unload. Called only
+ *		when virtualization is off on every CPU.
+ * @cpu_enable:	Turns virtualization on for the calling CPU (VMXON, or
+ *		EFER.SVME plus the host save area). Runs with interrupts
+ *		disabled, either from an IPI or from the CPU-hotplug thread
+ *		pinned to that CPU. Must return -EBUSY without touching
+ *		anything when someone else already has it on.
+ * @cpu_disable: Turns virtualization off for the calling CPU. Interrupts
+ *		disabled. Only called on a CPU where @cpu_enable succeeded.
+ * @cpu_in_use:	True when VMX/SVM is already on for the calling CPU
+ *		(CR4.VMXE / EFER.SVME), whoever turned it on. Preemption
+ *		disabled.
+ * @show_caps:	Prints what the hardware offers (debugfs "hw" file).
+ */
+struct mkvm_arch_ops {
+	const char *name;
+	const char *owner_hint;
+	int (*hardware_setup)(void);
+	void (*hardware_unsetup)(void);
+	int (*cpu_enable)(void);
+	void (*cpu_disable)(void);
+	bool (*cpu_in_use)(void);
+	void (*show_caps)(struct seq_file *m);
+};
+
+extern const struct mkvm_arch_ops mkvm_vmx_ops;
+extern const struct mkvm_arch_ops mkvm_svm_ops;
+
+/* The backend chosen at load; never changes afterwards. */
+extern const struct mkvm_arch_ops *mkvm_ops;
+
+/* Probes return true when this CPU's vendor matches; no side effects. */
+bool mkvm_vmx_probe(void);
+bool mkvm_svm_probe(void);
+
+#endif /* MKVM_ARCH_OPS_H */

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vm.c - the VM object and its file descriptor.
+ *
+ * KVM_CREATE_VM returns an anonymous-inode fd whose private data is a
+ * struct mkvm. Creating it takes a reference on "virtualization on" (virt.c)
+ * and closing the last reference to the fd drops it, so VMX/SVM is on
+ * exactly while some VM exists. The fd's file_operations name this module
+ * as owner, so the module cannot be unloaded while a VM fd is open.
+ *
+ * As in KVM (virt/kvm/kvm_main.c), a VM belongs to the mm that created it:
+ * ioctls from another process (e.g. after fork) fail with -EIO, because
+ * guest memory will be described by the creator's virtual addresses.
+ *
+ * VM ioctls today: KVM_CHECK_EXTENSION. Everything else is -ENOTTY, as in
+ * kvm_arch_vm_ioctl() on x86.
+ *
+ * Non-goals: VM types other than 0 (KVM_X86_DEFAULT_VM).
+ */
+#include <linux/anon_inodes.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/idr.h>
+#include <linux/kvm.h>
+
+#include "minikvm.h"
+
+DEFINE_MUTEX(mkvm_vm_list_lock);
+LIST_HEAD(mkvm_vm_list);
+static DEFINE_IDA(mkvm_vm_ida);
+
+static void mkvm_vm_destroy(struct mkvm *vm)
+{
+	mutex_lock(&mkvm_vm_list_lock);
+	list_del(&vm->list);
+	mutex_unlock(&mkvm_vm_list_lock);
+
+	ida_free(&mkvm_vm_ida, vm->id);
+	mmdrop(vm->mm);
+	kfree(vm);
+	mkvm_virt_put();
+}
+
+static int mkvm_vm_release(struct inode *inode, struct file *filp)
+{
+	mkvm_vm_destroy(filp->private_data);
+	return 0;
+}
+
+static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
+			  unsigned long arg)
+{
+	struct mkvm *vm = filp->private_data;
+
+	if (vm->mm != current->mm)
+		return -EIO;
+
+	switch (ioctl) {
+	case KVM_CHECK_EXTENSION:
+		return mkvm_check_extension(vm, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations mkvm_vm_fops = {
+	.owner = THIS_MODULE,
+	.release = mkvm_vm_release,
+	.unlocked_ioctl = mkvm_vm_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+/**
+ * mkvm_vm_create() - KVM_CREATE_VM
+ * @type: the ioctl argument; only 0 (KVM_X86_DEFAULT_VM) is accepted
+ *
+ * Context: process context, from the /dev/minikvm ioctl.
+ * Return: a new VM fd, -EINVAL for an unknown type, -EBUSY when another
+ * hypervisor owns the hardware, -ENOMEM, or -EMFILE and friends from fd
+ * allocation.
+ */
+int mkvm_vm_create(unsigned long type)
+{
+	struct mkvm *vm;
+	int r, fd;
+
+	if (type)
+		return -EINVAL;
+
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		return -ENOMEM;
+
+	r = ida_alloc(&mkvm_vm_ida, GFP_KERNEL);
+	if (r < 0)
+		goto free_vm;
+	vm->id = r;
+
+	mutex_init(&vm->lock);
+	mmgrab(current->mm);
+	vm->mm = current->mm;
+
+	r = mkvm_virt_get();
+	if (r)
+		goto drop_mm;
+
+	mutex_lock(&mkvm_vm_list_lock);
+	list_add_tail(&vm->list, &mkvm_vm_list);
+	mutex_unlock(&mkvm_vm_list_lock);
+
+	/*
+	 * From here on the fd owns the VM: if this fails, nothing else
+	 * references it yet, so destroy it by hand.
+	 */
+	fd = anon_inode_getfd("minikvm-vm", &mkvm_vm_fops, vm,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		mkvm_vm_destroy(vm);
+	return fd;
+
+drop_mm:
+	mmdrop(vm->mm);
+	ida_free(&mkvm_vm_ida, vm->id);
+free_vm:
+	kfree(vm);
+	return r;
+}

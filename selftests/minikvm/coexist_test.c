@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * coexist_test - minikvm and the stock kvm_amd/kvm_intel take turns.
+ *
+ * Only one hypervisor can own VMX/SVM on a CPU. Both minikvm and KVM turn
+ * it on with their first VM and off with their last, and both refuse with
+ * EBUSY while the other holds it. Checked in both orders, with minikvm's
+ * one-line dmesg hint, and that closing the owner's VM frees the hardware.
+ *
+ * Needs both devices; on 6.12+ kvm.ko must be loaded with
+ * enable_virt_at_load=0 (the guest init does that; modload.sh covers =1).
+ */
+#include "mkvm_test.h"
+
+FIXTURE(both) {
+	int kvm, mkvm;
+};
+
+FIXTURE_SETUP(both)
+{
+	self->kvm = mkvm_open_dev(_metadata, KVM_DEV);
+	self->mkvm = mkvm_open_dev(_metadata, MINIKVM_DEV);
+}
+
+FIXTURE_TEARDOWN(both)
+{
+	close(self->kvm);
+	close(self->mkvm);
+}
+
+TEST_F(both, kvm_first)
+{
+	int kmsg = mkvm_kmsg_open();
+	int kvm_vm, vm;
+	char hint[64];
+
+	kvm_vm = mkvm_ioctl(self->kvm, KVM_CREATE_VM, 0);
+	ASSERT_GE(kvm_vm, 0) TH_LOG("KVM_CREATE_VM on %s: %s", KVM_DEV,
+				    strerror(-kvm_vm));
+
+	EXPECT_EQ(-EBUSY, mkvm_ioctl(self->mkvm, KVM_CREATE_VM, 0));
+	snprintf(hint, sizeof(hint), "minikvm: %s is already in use",
+		 mkvm_cpu_vendor() ? mkvm_cpu_vendor() : "");
+	if (kmsg >= 0)
+		EXPECT_TRUE(mkvm_kmsg_find(kmsg, hint))
+			TH_LOG("no \"%s\" line in dmesg", hint);
+
+	/* Still refused while the KVM VM lives, every time. */
+	EXPECT_EQ(-EBUSY, mkvm_ioctl(self->mkvm, KVM_CREATE_VM, 0));
+
+	close(kvm_vm);
+	vm = mkvm_ioctl(self->mkvm, KVM_CREATE_VM, 0);
+	EXPECT_GE(vm, 0) TH_LOG("after KVM let go: %s", strerror(-vm));
+	if (vm >= 0)
+		close(vm);
+	if (kmsg >= 0)
+		close(kmsg);
+}
+
+TEST_F(both, minikvm_first)
+{
+	int mkvm_vm, vm;
+
+	mkvm_vm = mkvm_ioctl(self->mkvm, KVM_CREATE_VM, 0);
+	ASSERT_GE(mkvm_vm, 0) TH_LOG("KVM_CREATE_VM on %s: %s", MINIKVM_DEV,
+				     strerror(-mkvm_vm));
+
+	/* KVM's own enable path sees CR4.VMXE / EFER.SVME and backs off. */
+	EXPECT_EQ(-EBUSY, mkvm_ioctl(self->kvm, KVM_CREATE_VM, 0));
+
+	close(mkvm_vm);
+	vm = mkvm_ioctl(self->kvm, KVM_CREATE_VM, 0);
+	EXPECT_GE(vm, 0) TH_LOG("after minikvm let go: %s", strerror(-vm));
+	if (vm >= 0)
+		close(vm);
+}
+
+TEST_F(both, alternate_50)
+{
+	int i, vm;
+
+	/* Hand the hardware back and forth; neither side may get stuck. */
+	for (i = 0; i < 50; i++) {
+		int dev = i % 2 ? self->kvm : self->mkvm;
+
+		vm = mkvm_ioctl(dev, KVM_CREATE_VM, 0);
+		ASSERT_GE(vm, 0) TH_LOG("round %d: %s", i, strerror(-vm));
+		close(vm);
+	}
+}
+
+TEST_HARNESS_MAIN

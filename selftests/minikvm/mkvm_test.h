@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mkvm_test.h - helpers shared by the minikvm selftests.
+ *
+ * Every test that can runs twice: once against the stock KVM (/dev/kvm, the
+ * reference) and once against /dev/minikvm, through the "dev" fixture
+ * variants below. A test that passes on /dev/kvm and fails on
+ * /dev/minikvm is a minikvm bug.
+ *
+ * The kselftest harness (kselftest_harness.h) comes from the linux-source
+ * package at build time; see selftests/Makefile.
+ */
+#ifndef MKVM_TEST_H
+#define MKVM_TEST_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/kvm.h>
+
+#include "kselftest_harness.h"
+
+#define KVM_DEV		"/dev/kvm"
+#define MINIKVM_DEV	"/dev/minikvm"
+#define MKVM_DEBUGFS_HW	"/sys/kernel/debug/minikvm/hw"
+
+/*
+ * Skip from anywhere in a test or its setup. The 6.1 harness keeps running
+ * the test body after SKIP() in a fixture setup, but reports a child that
+ * exits with 255 as skipped with the recorded reason; so exit right away.
+ */
+#define MKVM_SKIP(fmt, ...)	SKIP(_exit(255), fmt, ##__VA_ARGS__)
+
+static inline bool mkvm_is_minikvm(const char *path)
+{
+	return strcmp(path, MINIKVM_DEV) == 0;
+}
+
+/* Open a KVM-style device, or skip the test when it is not there. */
+static inline int mkvm_open_dev(struct __test_metadata *_metadata,
+				const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0 && (errno == ENOENT || errno == ENODEV || errno == ENXIO))
+		MKVM_SKIP("%s is not available", path);
+	ASSERT_GE(fd, 0) TH_LOG("open(%s): %s", path, strerror(errno));
+	return fd;
+}
+
+/* An ioctl's result as "value or -errno", which makes asserts short. */
+static inline long mkvm_ioctl(int fd, unsigned long req, unsigned long arg)
+{
+	long r = ioctl(fd, req, arg);
+
+	return r < 0 ? -errno : r;
+}
+
+/*
+ * The kernel log, from "now" on: tests look for minikvm's one-line hints.
+ * /dev/kmsg gives one record per read(); SEEK_END skips older records.
+ */
+static inline int mkvm_kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* True if a record written since mkvm_kmsg_open() contains @needle. */
+static inline bool mkvm_kmsg_find(int fd, const char *needle)
+{
+	char rec[2048];
+	bool found = false;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)	/* overwritten records */
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		if (strstr(rec, needle))
+			found = true;
+	}
+	return found;
+}
+
+/*
+ * minikvm's view of a CPU from debugfs: 1 = on, 0 = off, -1 = unknown
+ * (no debugfs, no such line).
+ */
+static inline int mkvm_debugfs_cpu_on(int cpu)
+{
+	char line[256], want[32];
+	int state = -1;
+	FILE *f = fopen(MKVM_DEBUGFS_HW, "r");
+
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "cpu%d: ", cpu);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, want, strlen(want)))
+			state = !strncmp(line + strlen(want), "on", 2);
+	fclose(f);
+	return state;
+}
+
+/* minikvm's hardware-enable count from debugfs, or -1. */
+static inline int mkvm_debugfs_users(void)
+{
+	char line[256];
+	int users = -1;
+	FILE *f = fopen(MKVM_DEBUGFS_HW, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "users: %d", &users) == 1)
+			break;
+	fclose(f);
+	return users;
+}
+
+/* "svm" or "vmx", from the CPU flags, or NULL. */
+static inline const char *mkvm_cpu_vendor(void)
+{
+	char line[4096];
+	const char *v = NULL;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	if (!f)
+		return NULL;
+	while (!v && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		if (strstr(line, " svm"))
+			v = "svm";
+		else if (strstr(line, " vmx"))
+			v = "vmx";
+	}
+	fclose(f);
+	return v;
+}
+
+#endif /* MKVM_TEST_H */
