@@ -1,0 +1,263 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# scripts/vm-test.sh - boot a kernel + test initramfs in an emulated machine with hardware
+# virtualization, collect the guest's KTAP results and judge the boot.
+#
+# usage: scripts/vm-test.sh --machine qemu-svm|bochs-vmx --kernel VMLINUZ --initrd CPIO
+#                           [--append EXTRA] [--timeout SECONDS] [--mem MiB] [--cpus N]
+#                           --out DIR
+#
+#   --machine    qemu-svm:  QEMU TCG, -cpu EPYC,+svm,+npt (AMD SVM with nested paging)
+#                bochs-vmx: Bochs 2.7, corei7_skylake_x (Intel VMX with EPT), ISO boot
+#   --kernel     bzImage/vmlinuz to boot
+#   --initrd     initramfs from scripts/mkinitramfs.sh
+#   --append     extra kernel command line (e.g. mkvm.filter=sys_api)
+#   --timeout    wall-clock limit for the whole boot, default 1200 (qemu) / 2400 (bochs) s
+#   --mem        guest RAM in MiB, default 2048
+#   --cpus       guest CPUs, default 2
+#   --out        directory for console.log, results.ktap, summary (and bochs files)
+#
+# Exit 0 only if the guest's end marker arrived, every top-level KTAP result is ok or SKIP,
+# and console.log holds no panic/BUG/WARNING/... line; 1 otherwise; 2 on bad usage.
+# Prints "PASS|FAIL|SKIP name" per test and "N passed, N failed, N skipped" last.
+# DIR/summary: "passed=N failed=N skipped=N" then "status=ok|fail wall_seconds=N
+# boot_seconds=N" (shell-sourceable).
+set -euo pipefail
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+	sed -n '5,25s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	exit 2
+}
+
+# The end marker the guest init prints after its KTAP document (scripts/guest/init).
+END_MARKER='# MKVM-END'
+# Console lines that fail a boot. Keep in step with DMESG_BAD in scripts/guest/init (this
+# one also sees boot and shutdown, and the panic itself).
+CONSOLE_BAD='Kernel panic|BUG:|WARNING:|Oops|general protection|KASAN|UBSAN|Call Trace|possible circular locking|inconsistent lock state|possible recursive locking|sleeping function called from invalid context|suspected memory leak|detected stalls on CPU|hard LOCKUP|blocked for more than'
+
+# Lines that match CONSOLE_BAD but are not errors (kept short and specific on purpose).
+# - SRSO: the emulated EPYC reports Zen without the microcode fix; 6.1+ prints "WARNING:".
+CONSOLE_IGNORE='Speculative Return Stack Overflow: WARNING:'
+
+machine= kernel= initrd= append= timeout= mem=2048 cpus=2 out=
+need_val() { [ "$2" -ge 2 ] || die "vm-test: option $1 needs a value"; }
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--machine) need_val "$1" $#; machine=$2; shift 2 ;;
+	--kernel) need_val "$1" $#; kernel=$2; shift 2 ;;
+	--initrd) need_val "$1" $#; initrd=$2; shift 2 ;;
+	--append) need_val "$1" $#; append=$2; shift 2 ;;
+	--timeout) need_val "$1" $#; timeout=$2; shift 2 ;;
+	--mem) need_val "$1" $#; mem=$2; shift 2 ;;
+	--cpus) need_val "$1" $#; cpus=$2; shift 2 ;;
+	--out) need_val "$1" $#; out=$2; shift 2 ;;
+	-h|--help) usage ;;
+	*) die "vm-test: unknown argument '$1' (see --help)" ;;
+	esac
+done
+case "$machine" in
+qemu-svm) : "${timeout:=1200}" ;;
+bochs-vmx) : "${timeout:=2400}" ;;
+'') die "vm-test: --machine is required (qemu-svm or bochs-vmx)" ;;
+*) die "vm-test: unknown machine '$machine' (qemu-svm or bochs-vmx)" ;;
+esac
+[ -n "$kernel" ] || die "vm-test: --kernel is required"
+[ -f "$kernel" ] || die "vm-test: --kernel $kernel: no such file"
+[ -n "$initrd" ] || die "vm-test: --initrd is required"
+[ -f "$initrd" ] || die "vm-test: --initrd $initrd: no such file"
+[ -n "$out" ] || die "vm-test: --out DIR is required"
+for v in timeout mem cpus; do
+	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "vm-test: --$v wants a positive integer, got '${!v}'"
+done
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+console=$out/console.log
+results=$out/results.ktap
+rm -f "$console" "$results" "$out/summary" "$out/emulator.log"
+# Both must exist before the emulator starts: the monitor loop greps them.
+: > "$console"
+: > "$results"
+
+# ------------------------------------------------------------------ build the command line
+case "$machine" in
+qemu-svm)
+	need_pkgs qemu-system-x86
+	# panic=-1 + -no-reboot: a panic ends QEMU at once. No oops=panic: after an oops the
+	# guest keeps going, so its init still names the test that oopsed and reports the rest;
+	# the oops itself fails the boot through the console scan.
+	cmd=(qemu-system-x86_64 -accel tcg -cpu EPYC,+svm,+npt -smp "$cpus" -m "$mem"
+		-nographic -no-reboot -monitor none -nic none
+		-kernel "$kernel" -initrd "$initrd"
+		-append "console=ttyS0,115200 panic=-1 $append"
+		-serial "file:$console" -serial "file:$results")
+	;;
+bochs-vmx)
+	need_pkgs bochs bochsbios vgabios xorriso isolinux syslinux-common
+	# Bochs has no -kernel: boot an isolinux ISO holding the kernel and initramfs.
+	iso=$out/bochs-iso
+	rm -rf "$iso"
+	mkdir -p "$iso/isolinux"
+	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$iso/isolinux/"
+	cp "$kernel" "$iso/vmlinuz"
+	cp "$initrd" "$iso/initrd.gz"
+	# panic=0: the guest halts on panic (a reboot would boot the ISO and run the tests
+	# again); the monitor loop below sees the panic on the console and stops Bochs.
+	cat > "$iso/isolinux/isolinux.cfg" <<-EOF
+	default mkvm
+	prompt 0
+	timeout 0
+	label mkvm
+	  kernel /vmlinuz
+	  initrd /initrd.gz
+	  append console=ttyS0,115200 panic=0 $append
+	EOF
+	xorriso -as mkisofs -quiet -o "$out/boot.iso" -b isolinux/isolinux.bin \
+		-c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table "$iso" ||
+		die "vm-test: xorriso failed"
+	rm -rf "$iso"
+	# clock sync=none: guest time follows executed instructions (ips), so the boot is
+	# deterministic and in-guest timings are repeatable. rfb with timeout=0 is the only
+	# display built that needs nobody to connect. The sound line avoids an abort at start.
+	cat > "$out/bochsrc" <<-EOF
+	megs: $mem
+	cpu: model=corei7_skylake_x, count=$cpus, ips=200000000, reset_on_triple_fault=0
+	romimage: file=/usr/share/bochs/BIOS-bochs-latest
+	vgaromimage: file=/usr/share/vgabios/vgabios.bin
+	display_library: rfb, options="timeout=0"
+	speaker: enabled=0
+	sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
+	clock: sync=none, time0=local
+	pci: enabled=1, chipset=i440fx
+	ata0-master: type=cdrom, path=$out/boot.iso, status=inserted
+	boot: cdrom
+	com1: enabled=1, mode=file, dev=$console
+	com2: enabled=1, mode=file, dev=$results
+	mouse: enabled=0
+	log: $out/bochs.log
+	panic: action=fatal
+	error: action=report
+	info: action=report
+	debug: action=ignore
+	EOF
+	# Debian's bochs is built with its debugger: -rc feeds it "c" (continue) at start.
+	echo c > "$out/bochs.rc"
+	cmd=(bochs -q -f "$out/bochsrc" -rc "$out/bochs.rc")
+	;;
+esac
+
+# ------------------------------------------------------------------ run and watch
+epid=
+stop_emulator() {
+	[ -n "$epid" ] || return 0
+	if kill -0 "$epid" 2>/dev/null; then
+		kill -TERM "$epid" 2>/dev/null || true
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$epid" 2>/dev/null || break
+			sleep 0.5
+		done
+		kill -KILL "$epid" 2>/dev/null || true
+	fi
+	wait "$epid" 2>/dev/null || true
+	epid=
+}
+# Never leave an emulator behind, however this script ends.
+trap stop_emulator EXIT
+trap 'exit 130' INT TERM
+
+log "vm-test: $machine, $cpus CPUs, $mem MiB, kernel $kernel, timeout ${timeout}s -> $out"
+start=$SECONDS
+"${cmd[@]}" < /dev/null > "$out/emulator.log" 2>&1 &
+epid=$!
+
+why= # why the boot ended, if not by the guest's own poweroff after its end marker
+while :; do
+	if ! kill -0 "$epid" 2>/dev/null; then
+		break
+	fi
+	if grep -qaF "$END_MARKER" "$results"; then
+		# The guest powers off right after the marker; give it time to do so cleanly.
+		for _ in $(seq 60); do
+			kill -0 "$epid" 2>/dev/null || break
+			sleep 0.5
+		done
+		break
+	fi
+	if grep -qa 'end Kernel panic' "$console"; then
+		why="kernel panic"
+		sleep 1 # let the emulator flush the rest of the panic message
+		break
+	fi
+	if [ $((SECONDS - start)) -ge "$timeout" ]; then
+		why="timed out after ${timeout}s (hang)"
+		break
+	fi
+	sleep 1
+done
+stop_emulator
+wall=$((SECONDS - start))
+
+# ------------------------------------------------------------------ judge
+# The guest writes raw LF lines; strip CRs anyway in case a port was left in cooked mode.
+sed -i 's/\r$//' "$results"
+problems=()
+[ -n "$why" ] && problems+=("$why")
+grep -qaF "$END_MARKER" "$results" || problems+=("no end marker from the guest")
+
+passed=0 failed=0 skipped=0
+# Top-level results only: the tests' own KTAP is indented with "# ".
+while IFS= read -r line; do
+	if [[ $line =~ ^(not\ )?ok\ [0-9]+\ (.*)$ ]]; then
+		rest=${BASH_REMATCH[2]}
+		name=${rest%% # *}
+		if [ -n "${BASH_REMATCH[1]}" ]; then
+			echo "FAIL $name"
+			failed=$((failed + 1))
+		elif [[ $rest == *" # SKIP"* ]]; then
+			reason=${rest#* # SKIP}
+			echo "SKIP $name${reason:+ (${reason# })}"
+			skipped=$((skipped + 1))
+		else
+			echo "PASS $name"
+			passed=$((passed + 1))
+		fi
+	fi
+done < <(grep -a -E '^(not )?ok [0-9]+ ' "$results" || true)
+
+plan=$(grep -a -m1 -E '^1\.\.[0-9]+$' "$results" | cut -d. -f3 || true)
+reported=$((passed + failed + skipped))
+if [ -z "$plan" ]; then
+	problems+=("no KTAP plan: the guest never reached its tests")
+elif [ "$reported" -lt "$plan" ]; then
+	echo "FAIL $((plan - reported)) tests never reported (planned $plan)"
+	problems+=("$((plan - reported)) of $plan tests never reported")
+	failed=$((failed + plan - reported))
+fi
+
+bad=$(grep -aE "$CONSOLE_BAD" "$console" | grep -avE "$CONSOLE_IGNORE" || true)
+if [ -n "$bad" ]; then
+	problems+=("console.log has kernel errors")
+	echo "console.log errors (first 20):"
+	head -n 20 <<< "$bad" | sed 's/^/    /'
+fi
+
+# Guest uptime when init started its report (init prints "... up N s" first).
+boot=$(grep -a -m1 -oE '^# mkvm: kernel .* up [0-9.]+ s$' "$results" | grep -oE '[0-9.]+ s$' | cut -d' ' -f1 || true)
+
+status=ok
+if [ ${#problems[@]} -gt 0 ]; then
+	status=fail
+	# A broken boot is a failure even if every test that did report passed.
+	echo "FAIL boot ($(IFS=';'; echo "${problems[*]}" | sed 's/;/; /g'))"
+	failed=$((failed + 1))
+fi
+[ "$failed" -gt 0 ] && status=fail
+{
+	echo "passed=$passed failed=$failed skipped=$skipped"
+	echo "status=$status wall_seconds=$wall boot_seconds=${boot:-0}"
+} > "$out/summary"
+echo "$machine: boot to init ${boot:-?} s guest time, ${wall} s wall; logs in $out"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$status" = ok ]
