@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * init.c - mkvm's guest init (PID 1), a static binary mkvm puts into its
+ * extra initramfs as /mkvm-init and starts with rdinit=/mkvm-init.
+ *
+ * It mounts /proc, /sys, /dev (devtmpfs) and /dev/pts; loads the modules
+ * mkvm packed under /mkvm/modules in their file-name order (the host
+ * resolved modules.dep); makes /share (mkvm's copy of --share DIR) read-only;
+ * then either runs the command stored in /mkvm/cmd (NUL-separated argv) on
+ * the console as a session leader, or, without one, hands over to /init,
+ * /sbin/init or /bin/sh.  After the command it syncs, writes the exit status
+ * to mkvm's control port (MKVM_CTL_EXIT), which ends the VM, and powers off
+ * as a fallback.
+ *
+ * Non-goals: a service manager, module autoloading (no udev), networking
+ * setup (the command does what it needs).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/io.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "../mkvm.h"
+
+#ifndef MODULE_INIT_COMPRESSED_FILE
+#define MODULE_INIT_COMPRESSED_FILE 4
+#endif
+
+static void msg(const char *fmt, const char *a, const char *b)
+{
+	dprintf(2, "mkvm-init: ");
+	dprintf(2, fmt, a, b);
+	dprintf(2, "\n");
+}
+
+static void mnt(const char *src, const char *dir, const char *type,
+		unsigned long flags)
+{
+	mkdir(dir, 0755);
+	if (mount(src, dir, type, flags, NULL) && errno != EBUSY)
+		msg("mount %s: %s", dir, strerror(errno));
+}
+
+static int only_ko(const struct dirent *d)
+{
+	return strstr(d->d_name, ".ko") != NULL;
+}
+
+static void load_modules(void)
+{
+	struct dirent **names;
+	int n = scandir("/mkvm/modules", &names, only_ko, alphasort);
+
+	for (int i = 0; i < n; i++) {
+		char path[300];
+		int fd, flags = 0;
+
+		snprintf(path, sizeof(path), "/mkvm/modules/%s",
+			 names[i]->d_name);
+		if (strstr(names[i]->d_name, ".ko."))
+			flags = MODULE_INIT_COMPRESSED_FILE;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && syscall(SYS_finit_module, fd, "", flags) &&
+		    errno != EEXIST)
+			msg("module %s: %s", names[i]->d_name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(names[i]);
+	}
+	if (n > 0)
+		free(names);
+}
+
+static char **read_cmd(void)
+{
+	static char buf[65536];
+	char **argv;
+	ssize_t len = 0, r;
+	int fd, argc = 0;
+
+	fd = open("/mkvm/cmd", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	while ((r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += r;
+	close(fd);
+	if (len <= 0)
+		return NULL;
+	buf[len] = 0;
+	for (ssize_t i = 0; i < len; i++)
+		if (!buf[i])
+			argc++;
+	argv = calloc(argc + 1, sizeof(char *));
+	if (!argv)
+		return NULL;
+	argc = 0;
+	for (ssize_t i = 0; i < len; i += strlen(buf + i) + 1)
+		argv[argc++] = buf + i;
+	return argv;
+}
+
+static void report(int status)
+{
+	sync();
+	/* ioperm needs CAP_SYS_RAWIO: we are PID 1 as root. */
+	if (!ioperm(MKVM_CTL_PORT, MKVM_CTL_SIZE, 1))
+		outl(status, MKVM_CTL_EXIT);
+	else
+		msg("ioperm: %s%s", strerror(errno), "");
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}
+
+static void console_fds(void)
+{
+	int fd = open("/dev/console", O_RDWR | O_NOCTTY);
+
+	if (fd < 0)
+		return;
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+}
+
+int main(void)
+{
+	struct stat st;
+	char **argv;
+	pid_t child;
+	int status = 0;
+
+	mnt("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+	mnt("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+	mnt("devtmpfs", "/dev", "devtmpfs", MS_NOSUID);
+	mnt("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC);
+	console_fds();
+	load_modules();
+
+	if (!stat("/share", &st) && S_ISDIR(st.st_mode)) {
+		/* A bind mount of itself, then read-only (mount(2)). */
+		if (mount("/share", "/share", NULL, MS_BIND, NULL) ||
+		    mount(NULL, "/share", NULL,
+			  MS_BIND | MS_REMOUNT | MS_RDONLY, NULL))
+			msg("read-only /share: %s%s", strerror(errno), "");
+	}
+
+	setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
+	setenv("HOME", "/", 1);
+	if (!getenv("TERM"))
+		setenv("TERM", "linux", 1);
+
+	argv = read_cmd();
+	if (!argv) {
+		static char *const inits[] = { "/init", "/sbin/init", "/bin/sh" };
+
+		for (size_t i = 0; i < sizeof(inits) / sizeof(inits[0]); i++) {
+			if (!access(inits[i], X_OK)) {
+				execl(inits[i], inits[i], (char *)NULL);
+				msg("exec %s: %s", inits[i], strerror(errno));
+			}
+		}
+		msg("nothing to run (no /init, /sbin/init or /bin/sh)%s%s", "", "");
+		report(127);
+	}
+
+	child = fork();
+	if (child == 0) {
+		setsid();
+		ioctl(0, TIOCSCTTY, 1);
+		if (stat("/share", &st) || chdir("/share"))
+			(void)!chdir("/");
+		execvp(argv[0], argv);
+		msg("%s: %s", argv[0], strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	if (child < 0) {
+		msg("fork: %s%s", strerror(errno), "");
+		report(126);
+	}
+	/* As PID 1, reap everything; stop when our child is done. */
+	for (;;) {
+		int st2;
+		pid_t p = wait(&st2);
+
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p < 0)
+			break;
+		if (p == child) {
+			status = st2;
+			break;
+		}
+	}
+	if (WIFEXITED(status))
+		report(WEXITSTATUS(status));
+	report(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255);
+	return 0;
+}
