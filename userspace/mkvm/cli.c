@@ -20,6 +20,7 @@ void cli_usage(void)
 {
 	fputs(
 "usage: mkvm run --kernel BZIMAGE [options] [-- CMD [ARGS...]]\n"
+"       mkvm check [--dev PATH]   (exit 0 if PATH can run guests)\n"
 "       mkvm --help | --version\n"
 "\n"
 "Boot a Linux bzImage on the KVM ABI (/dev/minikvm, else /dev/kvm).\n"

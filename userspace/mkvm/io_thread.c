@@ -41,6 +41,13 @@ int io_add(struct io_handler *h, uint32_t events)
 	return 0;
 }
 
+int io_try_add(struct io_handler *h, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = h };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, h->fd, &ev);
+}
+
 int io_mod(struct io_handler *h, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = h };

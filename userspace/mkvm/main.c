@@ -304,6 +304,26 @@ static int open_device(struct vm *vm, const struct mkvm_opts *o)
 	return 0;
 }
 
+/* `mkvm check [--dev PATH]`: can this device run guests?  0 yes, 1 no. */
+static int do_check(int argc, char **argv)
+{
+	struct vm vm;
+	char err[256];
+	const char *dev = "/dev/minikvm";
+
+	if (argc == 4 && !strcmp(argv[2], "--dev"))
+		dev = argv[3];
+	else if (argc != 2)
+		mkvm_usage_err("usage: mkvm check [--dev PATH]");
+	memset(&vm, 0, sizeof(vm));
+	if (vm_open_dev(&vm, dev, err, sizeof(err))) {
+		printf("%s\n", err);
+		return 1;
+	}
+	printf("%s: can run guests\n", dev);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct vm vm;
@@ -319,6 +339,8 @@ int main(int argc, char **argv)
 	sigset_t set;
 	int r, code;
 
+	if (argc >= 2 && !strcmp(argv[1], "check"))
+		return do_check(argc, argv);
 	r = cli_parse(argc, argv, &o, err, sizeof(err));
 	if (r > 0)
 		return 0;
@@ -376,7 +398,7 @@ int main(int argc, char **argv)
 	/* Kernel command line. */
 	cmdline[0] = 0;
 	cat(cmdline, sizeof(cmdline),
-	    "console=ttyS0 reboot=k panic=-1 pci=off io_delay=none");
+	    "console=ttyS0 reboot=k panic=-1 io_delay=none");
 	if (o.quiet)
 		cat(cmdline, sizeof(cmdline), "quiet");
 	memset(&acfg, 0, sizeof(acfg));
@@ -429,7 +451,7 @@ int main(int argc, char **argv)
 	term_raw();
 	stdin_h = (struct io_handler){ .fd = 0, .cb = stdin_cb, .opaque = &vm };
 	fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
-	if (io_add(&stdin_h, EPOLLIN))
+	if (io_try_add(&stdin_h, EPOLLIN))
 		mkvm_dbg("stdin is not pollable; no console input");
 
 	if (vm_start_vcpus(&vm))

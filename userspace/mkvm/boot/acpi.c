@@ -210,11 +210,47 @@ static size_t aml_virtio_dev(uint8_t *p, int idx, const struct acpi_virtio_dev *
 	return out + n;
 }
 
+/*
+ * Device(COM1) { Name(_HID, "PNP0501") Name(_UID, 0) Name(_CRS,
+ *   ResourceTemplate() { IO(Decode16, 0x3f8, 0x3f8, 1, 8)
+ *   Interrupt(ResourceConsumer, Edge, ActiveHigh, Exclusive) { 4 } }) }
+ * Needed because a hardware-reduced platform has no legacy ISA IRQs: the
+ * UART's IRQ 4 only gets an IOAPIC mapping through this _CRS (8250_pnp).
+ */
+static size_t aml_com1(uint8_t *p)
+{
+	uint8_t body[64];
+	size_t n = 0, out = 0;
+	static const uint8_t res[] = {
+		0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08,	/* IO */
+		0x89, 0x06, 0x00, 0x03, 0x01,			/* Interrupt */
+		MKVM_SERIAL_GSI, 0, 0, 0,
+		0x79, 0x00,					/* End tag */
+	};
+
+	memcpy(body + n, "COM1", 4); n += 4;
+	body[n++] = 0x08; memcpy(body + n, "_HID", 4); n += 4;
+	body[n++] = 0x0d; memcpy(body + n, "PNP0501", 8); n += 8;
+	body[n++] = 0x08; memcpy(body + n, "_UID", 4); n += 4;
+	body[n++] = 0x00;					/* ZeroOp */
+	body[n++] = 0x08; memcpy(body + n, "_CRS", 4); n += 4;
+	body[n++] = 0x11;					/* BufferOp */
+	n += aml_pkglen(body + n, 2 + sizeof(res));
+	body[n++] = 0x0a; body[n++] = sizeof(res);
+	memcpy(body + n, res, sizeof(res)); n += sizeof(res);
+
+	p[out++] = 0x5b; p[out++] = 0x82;			/* DeviceOp */
+	out += aml_pkglen(p + out, n);
+	memcpy(p + out, body, n);
+	return out + n;
+}
+
 static uint32_t build_dsdt(uint8_t *t, const struct acpi_config *cfg)
 {
-	uint8_t devs[MKVM_MAX_VIRTIO * 80];
+	uint8_t devs[MKVM_MAX_VIRTIO * 80 + 80];
 	size_t dn = 0, off = 36;
 
+	dn += aml_com1(devs);
 	for (int i = 0; i < cfg->nvirtio; i++)
 		dn += aml_virtio_dev(devs + dn, i, &cfg->virtio[i]);
 	if (dn) {
@@ -236,7 +272,7 @@ long acpi_build(uint8_t *buf, uint64_t gpa, size_t cap,
 {
 	size_t rsdp = 0, xsdt = 64, fadt, madt, dsdt, end;
 	size_t need = 64 + 64 + FADT_LEN + 16 + 44 + 8 * cfg->ncpus + 12 +
-		      16 + 36 + 16 + MKVM_MAX_VIRTIO * 80 + 32 + 16;
+		      16 + 36 + 16 + MKVM_MAX_VIRTIO * 80 + 80 + 32 + 16;
 
 	if (cfg->ncpus < 1 || cfg->ncpus > MKVM_MAX_CPUS ||
 	    cfg->nvirtio < 0 || cfg->nvirtio > MKVM_MAX_VIRTIO || cap < need)

@@ -79,6 +79,8 @@ int virtio_pop(struct virtio_dev *d, int q, struct virtq_chain *c);
 /* io_thread.c */
 int io_init(void);
 int io_add(struct io_handler *h, uint32_t events);
+/* Same, silent: for fds that may not be pollable (stdin from a file). */
+int io_try_add(struct io_handler *h, uint32_t events);
 int io_mod(struct io_handler *h, uint32_t events);
 void io_del(struct io_handler *h);
 int io_loop(struct vm *vm, int timeout_sec);

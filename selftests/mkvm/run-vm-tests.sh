@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# selftests/mkvm/run-vm-tests.sh - run mkvm's in-VM tests in the QEMU-SVM machine.
+#
+# usage: selftests/mkvm/run-vm-tests.sh [--filter GLOB[,GLOB]] [--ko minikvm.ko]
+#                                       [--kver KVER] [--out DIR]
+#
+#   --filter  run only these run-list names (e.g. 'mkvm_*_kvm' or mkvm_blk_kvm)
+#   --ko      also put minikvm.ko in the image (the *_minikvm tests then try it)
+#   --kver    kernel for both the L1 machine and the L2 guest (default: newest in /boot
+#             that has /lib/modules/KVER)
+#   --out     output directory (default out/mkvm-vm): console.log, results.ktap, summary
+#
+# Builds userspace/ (mkvm), stages selftests/mkvm with the L2 guest's kernel, a
+# busybox root and the virtio modules, packs everything with scripts/mkinitramfs.sh
+# and boots it with scripts/vm-test.sh. Exit status and last line are vm-test.sh's
+# ("N passed, N failed, N skipped").
+set -euo pipefail
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$TOP/scripts/lib.sh"
+
+filter= ko= kver= out=$TOP/out/mkvm-vm
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--filter) filter=$2; shift 2 ;;
+	--ko) ko=$2; shift 2 ;;
+	--kver) kver=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	-h|--help) sed -n '4,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	*) die "run-vm-tests: unknown argument '$1'" ;;
+	esac
+done
+if [ -z "$kver" ]; then
+	for k in $(ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V); do
+		[ -f "/lib/modules/$k/modules.dep" ] && kver=$k
+	done
+fi
+[ -n "$kver" ] || die "run-vm-tests: no /boot/vmlinuz-* with /lib/modules (apt-get install linux-image-amd64)"
+moddir=/lib/modules/$kver
+need_pkgs busybox-static cpio
+
+make -s -C "$TOP/userspace" >&2
+
+stage=$out/stage
+rm -rf "$stage"
+mkdir -p "$stage/mkvm/guest/modules"
+install -m 0755 "$TOP/userspace/build/mkvm" "$stage/mkvm/mkvm"
+for f in "$TOP"/selftests/mkvm/*.sh; do
+	case "$f" in */run-vm-tests.sh) continue ;; esac
+	install -m 0755 "$f" "$stage/mkvm/"
+done
+chmod 0644 "$stage/mkvm/lib.sh"
+grep -v '^#' "$TOP/selftests/mkvm/run-list" > "$stage/run-list"
+
+# L2 guest: the same stock kernel, its virtio modules (+ tun for the host side).
+cp "/boot/vmlinuz-$kver" "$stage/mkvm/guest/vmlinuz"
+cp "$moddir/modules.dep" "$stage/mkvm/guest/modules/"
+for m in virtio virtio_ring virtio_mmio virtio_blk virtio_net net_failover failover \
+	 virtio_console virtio-rng tun; do
+	p=$(grep -E "(^|/)$m\.ko[^:]*:" "$moddir/modules.dep" | cut -d: -f1 || true)
+	[ -n "$p" ] || continue		# built in
+	mkdir -p "$stage/mkvm/guest/modules/$(dirname "$p")"
+	cp "$moddir/$p" "$stage/mkvm/guest/modules/$p"
+done
+
+# L2 guest root: busybox-static and its applets.
+root=$out/guest-root
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,tmp}
+cp /bin/busybox "$root/bin/busybox"
+while read -r applet; do
+	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+done < <("$root/bin/busybox" --list-full)
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > "$stage/mkvm/guest/root.cpio"
+
+"$TOP/scripts/mkinitramfs.sh" --kver "$kver" --tests "$stage" ${ko:+--ko "$ko"} \
+	-o "$out/initramfs.cpio.gz"
+exec "$TOP/scripts/vm-test.sh" --machine qemu-svm --kernel "/boot/vmlinuz-$kver" \
+	--initrd "$out/initramfs.cpio.gz" --out "$out" \
+	${filter:+--append "mkvm.filter=$filter"}
