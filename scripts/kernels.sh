@@ -145,7 +145,7 @@ ensure_debug() {
 	tar -xJf "$DEBUG_TARBALL" -C "$tmp"
 	src=$tmp/$(basename "$DEBUG_TARBALL" .tar.xz)
 	[ -f "$src/bzImage" ] && [ -f "$src/build/Makefile" ] || die "unexpected tarball layout"
-	kver=$(cat "$src/build/include/config/kernel.release")
+	kver=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$src/build/include/generated/utsrelease.h")
 
 	# MODROOT with the standard layout. The paths mirror where these modules sit in a
 	# normal kernel tree, so modprobe/depmod and initramfs builders need no special case.
@@ -176,8 +176,8 @@ ensure_debug() {
 line_debug() {
 	local src kver
 	src=$(debug_src)
-	[ -f "$src/build/include/config/kernel.release" ] || return 1
-	kver=$(cat "$src/build/include/config/kernel.release")
+	[ -f "$src/build/include/generated/utsrelease.h" ] || return 1
+	kver=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$src/build/include/generated/utsrelease.h")
 	[ -d "$DEBUG_DIR/root/lib/modules/$kver" ] || return 1
 	echo "$kver $src/bzImage $DEBUG_DIR/root $src/build"
 }
