@@ -9,8 +9,11 @@
 #   kernel-doc  kernel-doc -none -v (6.1's -Wall) over module/ and uapi/ *.c *.h: malformed
 #               /** comments, undocumented parameters and return values
 #
-# Usage: scripts/lint.sh [-k KERNEL] [-v]
+# Usage: scripts/lint.sh [-k KERNEL] [-v] [KDIR]
 #   -k KERNEL  kernel whose headers sparse checks against: 6.1 (default), 6.12, debug
+#   KDIR       a build tree to run sparse against instead (what `make lint KDIR=...` passes);
+#              when it does not exist (the top Makefile's default is the running kernel's
+#              tree, absent on machines that only build) the -k kernel is used, with a note
 #   -v         print every finding (default: the first 40 per tool)
 # Exit status: 0 when every tool is clean, 1 on any checkpatch ERROR/WARNING/CHECK, sparse
 # warning/error in our files, or kernel-doc warning.
@@ -34,7 +37,15 @@ while getopts 'k:vh' opt; do
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 0 ] || die "unexpected argument '$1'"
+kdir=
+if [ $# -gt 0 ]; then
+	[ $# -eq 1 ] || die "usage: $0 [-k 6.1|6.12|debug] [-v] [KDIR]"
+	if [ -f "$1/Makefile" ]; then
+		kdir=$(cd "$1" && pwd)
+	else
+		log "lint: no build tree at $1; sparse uses the $kernel headers instead"
+	fi
+fi
 case $kernel in
 6.1 | 6.12 | debug) ;;
 *) die "lint: -k wants 6.1, 6.12 or debug (sid's headers need the chroot's sparse)" ;;
@@ -122,9 +133,15 @@ fi
 
 # A scratch copy, as in matrix.sh: C=2 re-checks every file and must not touch (or race
 # with) the objects of a build in the work tree.
-"$MKVM_TOP/scripts/kernels.sh" ensure "$kernel"
-kline=$("$MKVM_TOP/scripts/kernels.sh" show "$kernel")
-kver=${kline%% *}
+if [ -n "$kdir" ]; then
+	kver=$(cat "$kdir/include/config/kernel.release" 2>/dev/null || echo "$kdir")
+	kmake() { make -C "$kdir" "$@"; }
+else
+	"$MKVM_TOP/scripts/kernels.sh" ensure "$kernel"
+	kline=$("$MKVM_TOP/scripts/kernels.sh" show "$kernel")
+	kver=${kline%% *}
+	kmake() { "$MKVM_TOP/scripts/kernels.sh" kmake "$kernel" "$@"; }
+fi
 scratch=$LINT/sparse-src
 rm -rf "$scratch"
 mkdir -p "$scratch"
@@ -141,7 +158,7 @@ set -o pipefail
 sparse "$@" 2>&1 | sed 's/^/sparse: /' >&2
 EOF
 chmod +x "$wrap"
-"$MKVM_TOP/scripts/kernels.sh" kmake "$kernel" M="$scratch" C=2 CHECK="$wrap" -j2 modules \
+kmake M="$scratch" C=2 CHECK="$wrap" -j2 modules \
 	>"$sp_log" 2>&1 || sp_rc=$?
 # Our files appear as $scratch/...; make them read like paths in the tree.
 sp_ours=$(sed -n "s|^sparse: $scratch/||p" "$sp_log" | grep -E ': (warning|error):' || true)
