@@ -77,7 +77,7 @@ if [ "$mode" = dkms ] || [ "$mode" = dkms-remove ]; then
 	# Build + install for every installed kernel that has headers (what `dkms autoinstall`
 	# does, but one kernel at a time so that each gets its own verdict).
 	failed=()
-	for k in $(ls /lib/modules | sort -V); do
+	for k in $(cd /lib/modules && printf '%s\n' * | sort -V); do
 		[ -f "/lib/modules/$k/build/Makefile" ] || continue
 		log "dkms install minikvm/$ver for $k"
 		dkms install -m minikvm -v "$ver" -k "$k" || failed+=("$k")
@@ -137,8 +137,9 @@ ko=$MKVM_TOP/module/minikvm.ko
 install -D -m 0644 "$ko" "$moddir/extra/minikvm.ko"
 
 if [ -n "${MKVM_SIGN_KEY:-}" ] || [ -n "${MKVM_SIGN_CERT:-}" ]; then
-	[ -f "${MKVM_SIGN_KEY:-}" ] && [ -f "${MKVM_SIGN_CERT:-}" ] ||
+	if [ ! -f "${MKVM_SIGN_KEY:-}" ] || [ ! -f "${MKVM_SIGN_CERT:-}" ]; then
 		die "MKVM_SIGN_KEY and MKVM_SIGN_CERT must both name existing files"
+	fi
 	[ -x "$kdir/scripts/sign-file" ] || die "no $kdir/scripts/sign-file to sign with"
 	"$kdir/scripts/sign-file" sha256 "$MKVM_SIGN_KEY" "$MKVM_SIGN_CERT" "$moddir/extra/minikvm.ko"
 	log "signed with $MKVM_SIGN_CERT"

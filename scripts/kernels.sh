@@ -73,11 +73,17 @@ debian_keyring() {
 	echo "${k:-/usr/share/keyrings/debian-archive-keyring.gpg}"
 }
 
+# ls_sorted DIR: entry names of DIR in version order (kernel releases contain no blanks).
+ls_sorted() {
+	local d
+	for d in "$1"/*; do [ -e "$d" ] && echo "${d##*/}"; done | sort -V
+}
+
 # newest_kver REGEX: newest release in /lib/modules matching REGEX that has both a
 # bootable image and a usable build tree (a half-installed kernel is not "available").
 newest_kver() {
 	local re=$1 k best=
-	for k in $(ls /lib/modules 2>/dev/null | grep -E "$re" | sort -V); do
+	for k in $(ls_sorted /lib/modules | grep -E "$re"); do
 		[ -f "/boot/vmlinuz-$k" ] && [ -f "/lib/modules/$k/build/Makefile" ] && best=$k
 	done
 	[ -n "$best" ] && echo "$best"
@@ -144,7 +150,9 @@ ensure_debug() {
 	tmp=$(mktemp -d "$MKVM_CACHE/debug.tmp.XXXXXX")
 	tar -xJf "$DEBUG_TARBALL" -C "$tmp"
 	src=$tmp/$(basename "$DEBUG_TARBALL" .tar.xz)
-	[ -f "$src/bzImage" ] && [ -f "$src/build/Makefile" ] || die "unexpected tarball layout"
+	if [ ! -f "$src/bzImage" ] || [ ! -f "$src/build/Makefile" ]; then
+		die "unexpected layout in $DEBUG_TARBALL (want bzImage and build/)"
+	fi
 	kver=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$src/build/include/generated/utsrelease.h")
 
 	# MODROOT with the standard layout. The paths mirror where these modules sit in a
@@ -245,7 +253,7 @@ update_sid() {
 line_sid() {
 	local c=$SID_CHROOT k best=
 	[ -d "$c/lib/modules" ] || return 1
-	for k in $(ls "$c/lib/modules" | grep -E -- '-amd64$' | sort -V); do
+	for k in $(ls_sorted "$c/lib/modules" | grep -E -- '-amd64$'); do
 		[ -f "$c/boot/vmlinuz-$k" ] && [ -f "$c/usr/src/linux-headers-$k/Makefile" ] && best=$k
 	done
 	[ -n "$best" ] || return 1
@@ -288,7 +296,7 @@ cmd_list() {
 	esac
 	local k
 	# Every apt-installed kernel with a build tree (6.1, 6.12, and any other present).
-	for k in $(ls /lib/modules 2>/dev/null | sort -V); do
+	for k in $(ls_sorted /lib/modules); do
 		[ -f "/boot/vmlinuz-$k" ] && [ -f "/lib/modules/$k/build/Makefile" ] &&
 			echo "$k /boot/vmlinuz-$k / /lib/modules/$k/build"
 	done

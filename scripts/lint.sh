@@ -62,7 +62,8 @@ srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 TOOLS=$LINT/linux-source-$srcver/scripts
 if [ ! -f "$TOOLS/.complete" ]; then
 	log "unpacking checkpatch.pl and kernel-doc from linux-source-6.1 $srcver"
-	tarball=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n1)
+	tarball=
+	for t in /usr/src/linux-source-6.1.tar.*; do [ -f "$t" ] && tarball=$t && break; done
 	[ -n "$tarball" ] || die "no /usr/src/linux-source-6.1.tar.* after installing linux-source-6.1"
 	rm -rf "$LINT"
 	mkdir -p "$TOOLS"
