@@ -97,9 +97,11 @@ ensure_61() {
 }
 
 ensure_612() {
-	local f=/etc/apt/sources.list.d/backports.sources
+	local f=/etc/apt/sources.list.d/backports.sources pkgs v
+	# Already there: no apt at all (this runs before every matrix build).
+	newest_kver '^6\.12\.[^-]+-amd64$' >/dev/null && return 0
+	[ "$(id -u)" = 0 ] || die "installing the 6.12 kernel needs root"
 	if [ ! -f "$f" ]; then
-		[ "$(id -u)" = 0 ] || die "adding $f needs root"
 		log "adding bookworm-backports ($f)"
 		cat >"$f" <<-EOF
 		Types: deb
@@ -108,14 +110,23 @@ ensure_612() {
 		Components: main
 		Signed-By: $(debian_keyring)
 		EOF
-		# Force a fresh apt-get update in need_pkgs: the new suite must be in the lists.
-		_mkvm_apt_updated=
-		apt-get update -qq >&2 || die "apt-get update failed"
-		_mkvm_apt_updated=1
+	fi
+	# The lists must know the new suite (and the newest 6.12) before we pick packages.
+	apt-get update -qq >&2 || die "apt-get update failed"
+	_mkvm_apt_updated=1
+	if apt-cache show linux-image-6.12-amd64 >/dev/null 2>&1; then
+		pkgs=(linux-image-6.12-amd64 linux-headers-6.12-amd64)
+	else
+		# No versioned meta package (a mirror without bookworm-security): take the
+		# newest 6.12 ABI that backports has, by its exact package names.
+		v=$(apt-cache pkgnames linux-headers-6.12. |
+			sed -n 's/^linux-headers-\(6\.12\.[0-9]*+[a-z0-9.]*-amd64\)$/\1/p' | sort -V | tail -n1)
+		[ -n "$v" ] || die "no 6.12 kernel in the apt lists (bookworm-backports missing?)"
+		pkgs=("linux-image-$v" "linux-headers-$v")
 	fi
 	# The 6.12 headers depend on gcc-12 (bookworm's gcc); --no-install-recommends comes
 	# from need_pkgs.
-	need_pkgs linux-image-6.12-amd64 linux-headers-6.12-amd64
+	need_pkgs "${pkgs[@]}"
 	newest_kver '^6\.12\.[^-]+-amd64$' >/dev/null || die "6.12 kernel not found after install"
 }
 
@@ -277,6 +288,11 @@ sel_fn() {
 cmd_ensure() {
 	[ $# -gt 0 ] || die "ensure: which kernel? (6.1, 6.12, debug, sid, all)"
 	local s
+	# One ensure at a time: a test run and a matrix run may start together, and two
+	# debootstraps or unpacks into the same cache would trip over each other.
+	mkdir -p "$MKVM_CACHE"
+	exec 9>"$MKVM_CACHE/kernels.lock"
+	flock 9
 	for s in "$@"; do
 		if [ "$s" = all ]; then
 			ensure_61; ensure_612; ensure_debug
