@@ -50,12 +50,13 @@ for f in "$TOP"/selftests/mkvm/*.sh; do
 	install -m 0755 "$f" "$stage/mkvm/"
 done
 chmod 0644 "$stage/mkvm/lib.sh"
+gcc -O2 -Wall -Wextra -Werror -static -o "$stage/mkvm/ptyrun" "$TOP/selftests/mkvm/ptyrun.c"
 grep -v '^#' "$TOP/selftests/mkvm/run-list" > "$stage/run-list"
 
 # L2 guest: the same stock kernel, its virtio modules (+ tun for the host side).
 cp "/boot/vmlinuz-$kver" "$stage/mkvm/guest/vmlinuz"
 cp "$moddir/modules.dep" "$stage/mkvm/guest/modules/"
-for m in virtio virtio_ring virtio_mmio virtio_blk virtio_net net_failover failover \
+for m in virtio virtio_ring virtio_mmio virtio_blk virtio_net net_failover failover bridge stp llc \
 	 virtio_console virtio-rng tun; do
 	p=$(grep -E "(^|/)$m\.ko[^:]*:" "$moddir/modules.dep" | cut -d: -f1 || true)
 	[ -n "$p" ] || continue		# built in
