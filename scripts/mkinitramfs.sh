@@ -3,7 +3,7 @@
 # scripts/mkinitramfs.sh - build the initramfs that runs minikvm's tests in an emulated machine.
 #
 # usage: scripts/mkinitramfs.sh --kver KVER [--modroot DIR] [--ko PATH/minikvm.ko]
-#                               [--tests DIR] [--add SRC:DST]... -o OUT
+#                               [--tests DIR] [--add SRC:DST]... [--modules M1,M2]... -o OUT
 #
 #   --kver KVER     kernel release the image is for (`uname -r` inside the guest)
 #   --modroot DIR   where that kernel's modules are. Either a root holding lib/modules/KVER
@@ -13,6 +13,9 @@
 #   --ko FILE       our minikvm.ko; installed as /lib/modules/KVER/extra/minikvm.ko
 #   --tests DIR     copied to /selftests (must hold `run-list`, see Documentation/testing.md)
 #   --add SRC:DST   copy file or directory SRC to DST (absolute path) in the image; repeatable
+#   --modules LIST  more modules of KVER to include (with their dependencies), comma-separated,
+#                   e.g. tun,vhost_net; repeatable. Always included: kvm, kvm_amd, kvm_intel,
+#                   irqbypass, ccp and whatever minikvm.ko depends on.
 #   -o OUT          the gzip'd newc cpio to write
 #
 # The image is busybox (static) + the real kmod (so `modprobe` resolves dependencies and
@@ -23,12 +26,12 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
-	sed -n '4,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '5,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 
 kver= modroot=/ ko= tests= out=
-adds=()
+adds=() extra_mods=()
 # need_val OPT NARGS: an option that takes a value must have one.
 need_val() { [ "$2" -ge 2 ] || die "mkinitramfs: option $1 needs a value"; }
 while [ $# -gt 0 ]; do
@@ -38,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--ko) need_val "$1" $#; ko=$2; shift 2 ;;
 	--tests) need_val "$1" $#; tests=$2; shift 2 ;;
 	--add) need_val "$1" $#; adds+=("$2"); shift 2 ;;
+	--modules) need_val "$1" $#; IFS=, read -r -a m <<< "$2"; extra_mods+=("${m[@]}"); shift 2 ;;
 	-o) need_val "$1" $#; out=$2; shift 2 ;;
 	-h|--help) usage ;;
 	*) die "mkinitramfs: unknown argument '$1' (see --help)" ;;
@@ -128,7 +132,7 @@ mkdir -p "$mods"
 if [ $modsrc = tree ]; then
 	# The KVM modules, whatever minikvm.ko depends on, and all of their dependencies, taken
 	# from modules.dep so the image holds exactly what modprobe will want.
-	wanted=(kvm kvm_amd kvm_intel irqbypass ccp)
+	wanted=(kvm kvm_amd kvm_intel irqbypass ccp ${extra_mods[@]+"${extra_mods[@]}"})
 	if [ -n "$ko" ]; then
 		deps=$(modinfo -F depends "$ko" 2>/dev/null || true)
 		[ -n "$deps" ] && IFS=, read -r -a extra <<< "$deps" && wanted+=("${extra[@]}")
@@ -147,9 +151,12 @@ if [ $modsrc = tree ]; then
 		done_[$n]=1
 		p=${path_of[$n]:-}
 		if [ -z "$p" ]; then
-			# built in (e.g. ccp on some configs) or not built at all: nothing to copy
-			grep -q "/${1//_/[-_]}.ko" "$moddir/modules.builtin" 2>/dev/null ||
-				log "mkinitramfs: module $1 not in $moddir (skipped)"
+			# Built in (ccp on the debug kernel) or not built at all: nothing to copy.
+			# Only a module someone asked for by name is worth a word.
+			case " kvm kvm_amd kvm_intel irqbypass ccp " in
+			*" $n "*) ;;
+			*) log "mkinitramfs: module $1 not in $moddir (built in or absent; skipped)" ;;
+			esac
 			return 0
 		fi
 		mkdir -p "$mods/$(dirname "$p")"
@@ -165,11 +172,12 @@ if [ $modsrc = tree ]; then
 		[ -f "$moddir/$f" ] && cp "$moddir/$f" "$mods/"
 	done
 else
-	# A flat directory (the debug kernel): take every module in it.
+	# A flat directory (the debug kernel's modules/): take every module in it.
+	[ ${#extra_mods[@]} -eq 0 ] || log "mkinitramfs: --modules ignored: $modroot is a flat directory (all of it is copied)"
 	mkdir -p "$mods/kernel"
 	cp "$moddir"/*.ko* "$mods/kernel/"
 fi
-touch "$mods/modules.builtin" "$mods/modules.order"
+touch "$mods/modules.builtin" "$mods/modules.builtin.modinfo" "$mods/modules.order"
 if [ -n "$ko" ]; then
 	mkdir -p "$mods/extra"
 	cp "$ko" "$mods/extra/minikvm.ko"

@@ -4,8 +4,8 @@
 # virtualization, collect the guest's KTAP results and judge the boot.
 #
 # usage: scripts/vm-test.sh --machine qemu-svm|bochs-vmx --kernel VMLINUZ --initrd CPIO
-#                           [--append EXTRA] [--timeout SECONDS] [--mem MiB] [--cpus N]
-#                           --out DIR
+#                           [--append EXTRA] [--timeout SECONDS] [--stall SECONDS]
+#                           [--mem MiB] [--cpus N] --out DIR
 #
 #   --machine    qemu-svm:  QEMU TCG, -cpu EPYC,+svm,+npt (AMD SVM with nested paging)
 #                bochs-vmx: Bochs 2.7, corei7_skylake_x (Intel VMX with EPT), ISO boot
@@ -13,6 +13,9 @@
 #   --initrd     initramfs from scripts/mkinitramfs.sh
 #   --append     extra kernel command line (e.g. mkvm.filter=sys_api)
 #   --timeout    wall-clock limit for the whole boot, default 1200 (qemu) / 2400 (bochs) s
+#   --stall      fail as hung once neither console.log nor results.ktap has grown for this
+#                long (the guest init prints a heartbeat every 20 s guest time), default
+#                180 (qemu) / 900 (bochs) s wall
 #   --mem        guest RAM in MiB, default 2048
 #   --cpus       guest CPUs, default 2
 #   --out        directory for console.log, results.ktap, summary (and bochs files)
@@ -27,7 +30,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
-	sed -n '5,25s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '5,28s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 
@@ -41,7 +44,7 @@ CONSOLE_BAD='Kernel panic|BUG:|WARNING:|Oops|general protection|KASAN|UBSAN|Call
 # - SRSO: the emulated EPYC reports Zen without the microcode fix; 6.1+ prints "WARNING:".
 CONSOLE_IGNORE='Speculative Return Stack Overflow: WARNING:'
 
-machine= kernel= initrd= append= timeout= mem=2048 cpus=2 out=
+machine= kernel= initrd= append= timeout= stall= mem=2048 cpus=2 out=
 need_val() { [ "$2" -ge 2 ] || die "vm-test: option $1 needs a value"; }
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -50,6 +53,7 @@ while [ $# -gt 0 ]; do
 	--initrd) need_val "$1" $#; initrd=$2; shift 2 ;;
 	--append) need_val "$1" $#; append=$2; shift 2 ;;
 	--timeout) need_val "$1" $#; timeout=$2; shift 2 ;;
+	--stall) need_val "$1" $#; stall=$2; shift 2 ;;
 	--mem) need_val "$1" $#; mem=$2; shift 2 ;;
 	--cpus) need_val "$1" $#; cpus=$2; shift 2 ;;
 	--out) need_val "$1" $#; out=$2; shift 2 ;;
@@ -58,8 +62,9 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case "$machine" in
-qemu-svm) : "${timeout:=1200}" ;;
-bochs-vmx) : "${timeout:=2400}" ;;
+# Bochs runs ~5-10x slower than real time and is silent for ~2 min while isolinux loads.
+qemu-svm) : "${timeout:=1200}" "${stall:=180}" ;;
+bochs-vmx) : "${timeout:=2400}" "${stall:=900}" ;;
 '') die "vm-test: --machine is required (qemu-svm or bochs-vmx)" ;;
 *) die "vm-test: unknown machine '$machine' (qemu-svm or bochs-vmx)" ;;
 esac
@@ -68,7 +73,7 @@ esac
 [ -n "$initrd" ] || die "vm-test: --initrd is required"
 [ -f "$initrd" ] || die "vm-test: --initrd $initrd: no such file"
 [ -n "$out" ] || die "vm-test: --out DIR is required"
-for v in timeout mem cpus; do
+for v in timeout stall mem cpus; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "vm-test: --$v wants a positive integer, got '${!v}'"
 done
 
@@ -183,6 +188,7 @@ start=$SECONDS
 "${cmd[@]}" < /dev/null > "$out/emulator.log" 2>&1 &
 epid=$!
 
+last_size=-1 last_change=$SECONDS
 why= # why the boot ended, if not by the guest's own poweroff after its end marker
 while :; do
 	if ! kill -0 "$epid" 2>/dev/null; then
@@ -203,6 +209,14 @@ while :; do
 	fi
 	if [ $((SECONDS - start)) -ge "$timeout" ]; then
 		why="timed out after ${timeout}s (hang)"
+		break
+	fi
+	size=$(($(stat -c %s "$console") + $(stat -c %s "$results")))
+	if [ "$size" != "$last_size" ]; then
+		last_size=$size
+		last_change=$SECONDS
+	elif [ $((SECONDS - last_change)) -ge "$stall" ]; then
+		why="no output for ${stall}s: the guest hung"
 		break
 	fi
 	sleep 1
