@@ -3,10 +3,12 @@
  * compat.h - every kernel-version difference minikvm cares about, and nothing
  * else.
  *
- * minikvm builds against Debian's 6.1 (bookworm), 6.12 (bookworm-backports)
- * and 7.x (sid) headers. Code outside this file never tests
- * LINUX_VERSION_CODE; it uses the mkvm_* wrappers below instead, so that a
- * student reading vmx/ or svm/ sees one spelling of each operation.
+ * minikvm builds against Debian's 6.1 (bookworm), 6.12 (bookworm-backports
+ * and -security) and 7.x (sid) headers. Code outside this file never tests
+ * LINUX_VERSION_CODE or a feature macro; it uses the mkvm_* wrappers below,
+ * so a student reading vmx/ or svm/ sees one spelling of each operation.
+ * Where a change was backported into a stable series, module/Kbuild detects
+ * it from the headers and passes a MKVM_* define; the decision stays here.
  *
  * Non-goals: kernels older than 6.1; non-x86 architectures.
  */
@@ -14,7 +16,14 @@
 #define MKVM_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/syscore_ops.h>
 #include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/tlbflush.h>
+/* 6.17 moved cpuid_eax() and friends out of <asm/processor.h>. */
+#ifdef MKVM_HAVE_ASM_CPUID_API
+#include <asm/cpuid/api.h>
+#endif
 
 /*
  * 6.16 renamed the 64-bit MSR accessors rdmsrl()/wrmsrl() to
@@ -28,6 +37,55 @@
 #define mkvm_rdmsr(msr, val)		rdmsrl(msr, val)
 #define mkvm_wrmsr(msr, val)		wrmsrl(msr, val)
 #define mkvm_rdmsr_safe(msr, p)		rdmsrl_safe(msr, p)
+#endif
+
+/*
+ * Syscore (suspend/resume) callbacks: 6.19, and 6.12.115 via stable, pass
+ * a data pointer and register a struct syscore that points at const ops.
+ * Callbacks are declared as "int fn(MKVM_SYSCORE_ARGS)".
+ */
+#ifdef MKVM_HAVE_REGISTER_SYSCORE
+#define MKVM_SYSCORE_ARGS		void *data
+#define MKVM_DEFINE_SYSCORE(name, suspend_fn, resume_fn)		\
+	static const struct syscore_ops name##_ops = {			\
+		.suspend = suspend_fn,					\
+		.resume = resume_fn,					\
+	};								\
+	static struct syscore name = { .ops = &name##_ops }
+#define mkvm_register_syscore(s)	register_syscore(s)
+#define mkvm_unregister_syscore(s)	unregister_syscore(s)
+#else
+#define MKVM_SYSCORE_ARGS		void
+#define MKVM_DEFINE_SYSCORE(name, suspend_fn, resume_fn)		\
+	static struct syscore_ops name = {				\
+		.suspend = suspend_fn,					\
+		.resume = resume_fn,					\
+	}
+#define mkvm_register_syscore(s)	register_syscore_ops(s)
+#define mkvm_unregister_syscore(s)	unregister_syscore_ops(s)
+#endif
+
+/*
+ * CR4 goes through the kernel's per-CPU shadow (cr4_set_bits() and
+ * friends): a raw write behind its back would be undone by the next
+ * shadow-based update, and clearing CR4.VMXE in VMX operation is a #GP
+ * (SDM 24.8). From 7.0 these helpers are exported only to kvm.ko,
+ * kvm-intel.ko and kvm-amd.ko, and turning VMX on belongs to the core
+ * kernel (x86_virt_get_ref(), also KVM-only). On such kernels the VMX
+ * backend refuses to load (mkvm_cr4_shadow_usable() is false); SVM needs
+ * only MSRs and is unaffected. See Documentation/coexistence.md.
+ */
+#ifdef MKVM_CR4_SHADOW_KVM_ONLY
+static inline bool mkvm_cr4_shadow_usable(void) { return false; }
+static inline unsigned long mkvm_cr4_read_shadow(void) { return __read_cr4(); }
+/* Never reached: the VMX backend stops at mkvm_cr4_shadow_usable(). */
+static inline void mkvm_cr4_set_bits(unsigned long mask) { }
+static inline void mkvm_cr4_clear_bits(unsigned long mask) { }
+#else
+static inline bool mkvm_cr4_shadow_usable(void) { return true; }
+static inline unsigned long mkvm_cr4_read_shadow(void) { return cr4_read_shadow(); }
+static inline void mkvm_cr4_set_bits(unsigned long mask) { cr4_set_bits(mask); }
+static inline void mkvm_cr4_clear_bits(unsigned long mask) { cr4_clear_bits(mask); }
 #endif
 
 #endif /* MKVM_COMPAT_H */

@@ -7,7 +7,7 @@
  *   /dev/minikvm fd --KVM_CREATE_VM--> VM fd (struct mkvm)
  *
  * Every VM holds one reference on the hardware-enable count (virt.c): the
- * first VM turns VMX/SVM on on every online CPU, the last one turns it off.
+ * first VM turns VMX/SVM on for every online CPU, the last one turns it off.
  * Every fd (device, VM) holds a module reference through its
  * file_operations' .owner, so rmmod cannot race with an open fd.
  *
@@ -45,7 +45,7 @@ struct mkvm {
 	struct mm_struct *mm;
 	struct list_head list;
 	unsigned int id;
-	struct mutex lock;
+	struct mutex lock;	/* see @lock above */
 };
 
 /* dev.c */

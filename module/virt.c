@@ -41,7 +41,9 @@
 
 #include "minikvm.h"
 #include "arch_ops.h"
+#include "compat.h"
 
+/* Protects mkvm_virt_users and every mkvm_cpu_on transition (see top). */
 static DEFINE_MUTEX(mkvm_virt_lock);
 static unsigned int mkvm_virt_users;	/* VMs holding the hardware on */
 static bool mkvm_rebooting;		/* set once; no VM after reboot starts */
@@ -107,7 +109,7 @@ static void mkvm_report_enable_failure(const struct mkvm_enable_result *res)
 /**
  * mkvm_virt_get() - take a reference on "virtualization is on everywhere"
  *
- * The first reference switches VMX/SVM on on every online CPU. If any CPU
+ * Description: The first reference switches VMX/SVM on for every online CPU. If any CPU
  * fails, every CPU that was switched on in this round is switched off again
  * before returning, so a failure never leaves a partial state behind.
  *
@@ -147,7 +149,7 @@ out:
 /**
  * mkvm_virt_put() - drop a reference taken by mkvm_virt_get()
  *
- * The last reference switches VMX/SVM off on every online CPU, which lets
+ * Description: The last reference switches VMX/SVM off on every online CPU, which lets
  * kvm_intel/kvm_amd (or anything else) use the hardware again.
  *
  * Context: process context; may sleep.
@@ -225,24 +227,21 @@ static struct notifier_block mkvm_reboot_nb = {
  * KVM does. The VMXON/EFER.SVME state does not survive S3 (FreeBSD vmm
  * learned this in 2024), hence the explicit off/on.
  */
-static int mkvm_suspend(void)
+static int mkvm_suspend(MKVM_SYSCORE_ARGS)
 {
 	if (mkvm_virt_users)
 		mkvm_cpu_disable_local();
 	return 0;
 }
 
-static void mkvm_resume(void)
+static void mkvm_resume(MKVM_SYSCORE_ARGS)
 {
 	if (mkvm_virt_users && mkvm_cpu_enable_local())
 		pr_err("could not re-enable %s on resume; VMs will fail to run\n",
 		       mkvm_ops->name);
 }
 
-static struct syscore_ops mkvm_syscore_ops = {
-	.suspend = mkvm_suspend,
-	.resume = mkvm_resume,
-};
+MKVM_DEFINE_SYSCORE(mkvm_syscore, mkvm_suspend, mkvm_resume);
 
 /**
  * mkvm_virt_show() - print the per-CPU state for debugfs
@@ -265,7 +264,7 @@ void mkvm_virt_show(struct seq_file *m)
 /**
  * mkvm_virt_init() - register the hotplug, reboot and suspend hooks
  *
- * Virtualization stays off; the first mkvm_virt_get() turns it on.
+ * Description: Virtualization stays off; the first mkvm_virt_get() turns it on.
  * Return: 0 or a negative errno.
  */
 int mkvm_virt_init(void)
@@ -287,7 +286,7 @@ int mkvm_virt_init(void)
 		cpuhp_remove_state(mkvm_cpuhp_state);
 		return r;
 	}
-	register_syscore_ops(&mkvm_syscore_ops);
+	mkvm_register_syscore(&mkvm_syscore);
 	return 0;
 }
 
@@ -299,7 +298,7 @@ int mkvm_virt_init(void)
  */
 void mkvm_virt_exit(void)
 {
-	unregister_syscore_ops(&mkvm_syscore_ops);
+	mkvm_unregister_syscore(&mkvm_syscore);
 	unregister_reboot_notifier(&mkvm_reboot_nb);
 	cpuhp_remove_state(mkvm_cpuhp_state);
 	WARN_ON_ONCE(mkvm_virt_users);

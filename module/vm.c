@@ -26,6 +26,7 @@
 
 #include "minikvm.h"
 
+/* Protects mkvm_vm_list and every struct mkvm's @list entry. */
 DEFINE_MUTEX(mkvm_vm_list_lock);
 LIST_HEAD(mkvm_vm_list);
 static DEFINE_IDA(mkvm_vm_ida);

@@ -41,12 +41,13 @@ echo "1..4"
 
 # Wait (up to 5 s) for a file to appear or disappear.
 wait_path() { # exists|gone PATH
-	i=0
-	while [ $i -lt 50 ]; do
+	local tries=0
+
+	while [ $tries -lt 50 ]; do
 		if [ "$1" = exists ] && [ -e "$2" ]; then return 0; fi
 		if [ "$1" = gone ] && [ ! -e "$2" ]; then return 0; fi
 		sleep 0.1
-		i=$((i + 1))
+		tries=$((tries + 1))
 	done
 	return 1
 }

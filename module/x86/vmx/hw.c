@@ -131,13 +131,13 @@ int mkvm_vmx_cpu_enable(void)
 	/*
 	 * CR4.VMXE is the ownership flag every well-behaved hypervisor on
 	 * Linux checks (KVM does the same test in its enable path). It is
-	 * read from the kernel's CR4 shadow, which is what cr4_set_bits()
+	 * read from the kernel's CR4 shadow, which is what mkvm_cr4_set_bits()
 	 * maintains.
 	 */
-	if (cr4_read_shadow() & X86_CR4_VMXE)
+	if (mkvm_cr4_read_shadow() & X86_CR4_VMXE)
 		return -EBUSY;
 
-	cr4_set_bits(X86_CR4_VMXE);
+	mkvm_cr4_set_bits(X86_CR4_VMXE);
 	cr0 = read_cr0();
 	if (!mkvm_vmx_fixed_ok(cr0, mkvm_vmx_caps.cr0_fixed0,
 			       mkvm_vmx_caps.cr0_fixed1) ||
@@ -162,14 +162,14 @@ int mkvm_vmx_cpu_enable(void)
 	return 0;
 
 clear_vmxe:
-	cr4_clear_bits(X86_CR4_VMXE);
+	mkvm_cr4_clear_bits(X86_CR4_VMXE);
 	return r;
 }
 
 /**
  * mkvm_vmx_cpu_disable() - leave VMX root operation on this CPU
  *
- * Later changes VMCLEAR every VMCS still loaded on this CPU before this
+ * Description: Later changes VMCLEAR every VMCS still loaded on this CPU before this
  * point, so that their state is written back to memory (SDM 25.11.3).
  *
  * Context: interrupts disabled; only after a successful enable.
@@ -195,5 +195,5 @@ void mkvm_vmx_cpu_disable(void)
 				   smp_processor_id());
 		break;
 	}
-	cr4_clear_bits(X86_CR4_VMXE);
+	mkvm_cr4_clear_bits(X86_CR4_VMXE);
 }

@@ -124,6 +124,10 @@ static int mkvm_vmx_hardware_setup(void)
 	const struct mkvm_vmx_caps *c = &mkvm_vmx_caps;
 	int r;
 
+	if (!mkvm_cr4_shadow_usable()) {
+		pr_info("VMX unusable: this kernel lets only kvm_intel change CR4.VMXE (see Documentation/coexistence.md)\n");
+		return -ENODEV;
+	}
 	r = mkvm_vmx_check_feature_control();
 	if (r)
 		return r;
@@ -149,7 +153,7 @@ static void mkvm_vmx_hardware_unsetup(void)
 
 static bool mkvm_vmx_cpu_in_use(void)
 {
-	return cr4_read_shadow() & X86_CR4_VMXE;
+	return mkvm_cr4_read_shadow() & X86_CR4_VMXE;
 }
 
 static void mkvm_vmx_show_caps(struct seq_file *m)
