@@ -1,0 +1,237 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# scripts/check.sh - README's test command (`make check`): every test minikvm has, on a
+# fresh Debian 12 machine, ending with one line "N passed, N failed, N skipped".
+#
+# usage: scripts/check.sh [--only STEP[,STEP...]] [--skip STEP[,STEP...]] [--list]
+#
+# Steps, in order (default: all):
+#   unit      host unit tests of mkvm (make -C userspace test)
+#   build     W=1 module builds against 6.1, 6.12 and the debug kernel (scripts/matrix.sh);
+#             sid's 7.x build is `make matrix` only (it needs a 1 GB debootstrap chroot)
+#   lint      checkpatch --strict, sparse, kernel-doc (scripts/lint.sh)
+#   svm-6.1   the selftests in QEMU-SVM on Debian's 6.1, on /dev/kvm and /dev/minikvm
+#   svm-6.12  the same on Debian's 6.12 (kvm.enable_virt_at_load exists there)
+#   mkvm      mkvm's own in-VM tests (selftests/mkvm), QEMU-SVM, 6.1
+#   vmx-6.1   the selftests in Bochs-VMX on Debian's 6.1, against kvm_intel
+#   debug     the selftests in QEMU-SVM on the KASAN/UBSAN/lockdep/kmemleak 6.1 kernel;
+#             any sanitizer, lockdep or leak report fails it (`make check-debug`)
+#
+# Each step counts what it ran: a build or lint is one test, a boot counts each test of
+# its run-list (Documentation/testing.md). Logs: out/check/STEP/. Exit 0 only when nothing
+# failed. Every step installs what it needs with apt-get (scripts/lib.sh need_pkgs).
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$MKVM_TOP"
+
+ALL_STEPS=(unit build lint svm-6.1 svm-6.12 mkvm vmx-6.1 debug)
+only= skip=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--only) [ $# -ge 2 ] || die "check: --only needs a step list"; only=$2; shift 2 ;;
+	--skip) [ $# -ge 2 ] || die "check: --skip needs a step list"; skip=$2; shift 2 ;;
+	--list) printf '%s\n' "${ALL_STEPS[@]}"; exit 0 ;;
+	-h|--help) sed -n '5,24s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	*) die "check: unknown argument '$1' (see --help)" ;;
+	esac
+done
+for s in ${only//,/ } ${skip//,/ }; do
+	[[ " ${ALL_STEPS[*]} " == *" $s "* ]] || die "check: unknown step '$s' (see --list)"
+done
+
+OUT=$MKVM_TOP/out/check
+mkdir -p "$OUT"
+passed=0 failed=0 skipped=0
+declare -a report=()
+
+wanted() {
+	[[ ",$skip," == *",$1,"* ]] && return 1
+	[ -z "$only" ] || [[ ",$only," == *",$1,"* ]]
+}
+
+# account STEP PASSED FAILED SKIPPED NOTE
+account() {
+	passed=$((passed + $2)) failed=$((failed + $3)) skipped=$((skipped + $4))
+	report+=("$(printf '%-9s %4d passed %4d failed %4d skipped  %s' "$1" "$2" "$3" "$4" "$5")")
+	log "$1: $2 passed, $3 failed, $4 skipped ${5:+($5)}"
+}
+
+# A step that is one test: run the command, log to out/check/STEP.log.
+one() { # STEP CMD...
+	local step=$1
+	shift
+	log "$step: $*"
+	if "$@" >"$OUT/$step.log" 2>&1; then
+		account "$step" 1 0 0 ""
+	else
+		tail -n 30 "$OUT/$step.log" >&2
+		account "$step" 0 1 0 "see out/check/$step.log"
+	fi
+}
+
+# --------------------------------------------------------------------------- base deps
+need_pkgs build-essential bc bison flex libelf-dev kmod cpio busybox-static xz-utils
+
+# Kernels (headers, images, the debug kernel) the steps need; each ensure is idempotent.
+kernels_needed=()
+wanted build && kernels_needed+=(6.1 6.12 debug)
+{ wanted svm-6.1 || wanted mkvm || wanted vmx-6.1; } && kernels_needed+=(6.1)
+wanted svm-6.12 && kernels_needed+=(6.12)
+wanted debug && kernels_needed+=(debug)
+for k in $(printf '%s\n' "${kernels_needed[@]}" | sort -u); do
+	scripts/kernels.sh ensure "$k" >&2 || die "check: could not provide kernel $k"
+done
+
+# kernel_field SEL N: field N (1 KVER, 2 VMLINUZ, 3 MODROOT, 4 KDIR) of scripts/kernels.sh.
+kernel_field() { scripts/kernels.sh show "$1" | awk -v n="$2" '{ print $n }'; }
+
+# The module for kernel SEL, built W=1 by matrix.sh in its scratch tree (build step) or
+# here when that step was not run.
+module_for() { # SEL -> path of minikvm.ko
+	local ko=$MKVM_CACHE/matrix/$1/src/module/minikvm.ko
+	if [ ! -f "$ko" ] || [ -n "$(find module Kbuild -newer "$ko" -print -quit)" ]; then
+		scripts/matrix.sh "$1" >"$OUT/module-$1.log" 2>&1 ||
+			{ tail -n 20 "$OUT/module-$1.log" >&2; return 1; }
+	fi
+	echo "$ko"
+}
+
+# ------------------------------------------------------------------------------- steps
+step_unit() {
+	if [ ! -f userspace/Makefile ]; then
+		account unit 0 0 1 "no userspace/ yet"
+		return
+	fi
+	log "unit: make -C userspace test"
+	local rc=0 line
+	make -C userspace test >"$OUT/unit.log" 2>&1 || rc=$?
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$OUT/unit.log" | tail -n 1 || true)
+	if [ -n "$line" ]; then
+		local p f
+		p=${line%% passed*}
+		f=${line#*passed, }
+		f=${f%% failed*}
+		[ "$rc" = 0 ] || [ "$f" != 0 ] || f=1
+		account unit "$p" "$f" 0 "$([ "$f" = 0 ] || echo "see out/check/unit.log")"
+	else
+		tail -n 30 "$OUT/unit.log" >&2
+		account unit 0 1 0 "no result line; see out/check/unit.log"
+	fi
+}
+
+step_build() {
+	log "build: scripts/matrix.sh 6.1 6.12 debug"
+	scripts/matrix.sh 6.1 6.12 debug >"$OUT/build.log" 2>&1 || true
+	local k p=0 f=0
+	for k in 6.1 6.12 debug; do
+		if grep -qE "^$k +[^ ]+ +OK " "$OUT/build.log"; then
+			p=$((p + 1))
+		else
+			f=$((f + 1))
+		fi
+	done
+	sed -n '/^kernel /,$p' "$OUT/build.log" >&2
+	account build "$p" "$f" 0 "$([ $f = 0 ] || echo "see out/check/build.log")"
+}
+
+step_lint() {
+	one lint scripts/lint.sh "$(kernel_field 6.1 4)"
+}
+
+# boot STEP MACHINE KERNEL-SEL [vm-test options...]: the selftests in an emulated machine.
+boot() {
+	local step=$1 machine=$2 sel=$3
+	shift 3
+	local dir=$OUT/$step kver vmlinuz modroot ko
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	kver=$(kernel_field "$sel" 1)
+	vmlinuz=$(kernel_field "$sel" 2)
+	modroot=$(kernel_field "$sel" 3)
+	if ! ko=$(module_for "$sel"); then
+		account "$step" 0 1 0 "module did not build for $sel"
+		return
+	fi
+	log "$step: initramfs for $kver"
+	if ! scripts/mkinitramfs.sh --kver "$kver" --modroot "$modroot" --ko "$ko" \
+		--tests selftests/build -o "$dir/initrd.gz" >"$dir/mkinitramfs.log" 2>&1; then
+		tail -n 20 "$dir/mkinitramfs.log" >&2
+		account "$step" 0 1 0 "initramfs failed"
+		return
+	fi
+	log "$step: booting $kver on $machine"
+	scripts/vm-test.sh --machine "$machine" --kernel "$vmlinuz" --initrd "$dir/initrd.gz" \
+		--out "$dir" "$@" | tee "$dir/vm-test.log" >&2 || true
+	local p=0 f=0 s=0 status=
+	# summary: "passed=N failed=N skipped=N", then "status=ok|fail ..." (vm-test.sh).
+	summary_field() { grep -o "\b$1=[A-Za-z0-9]*" "$dir/summary" 2>/dev/null | cut -d= -f2; }
+	p=$(summary_field passed) f=$(summary_field failed) s=$(summary_field skipped)
+	status=$(summary_field status)
+	p=${p:-0} f=${f:-0} s=${s:-0}
+	# A boot that failed as a whole (hang, panic, splat outside any test) is one more
+	# failure, so it can never pass with zero tests run.
+	if [ "$status" != ok ] && [ "$f" = 0 ]; then
+		f=1
+	fi
+	account "$step" "$p" "$f" "$s" "$([ "$status" = ok ] || echo "see out/check/$step/")"
+}
+
+step_svm_61() { boot svm-6.1 qemu-svm 6.1; }
+step_svm_612() { boot svm-6.12 qemu-svm 6.12; }
+step_vmx_61() { boot vmx-6.1 bochs-vmx 6.1; }
+step_debug() { boot debug qemu-svm debug --mem 3072; }
+
+step_mkvm() {
+	if [ ! -x selftests/mkvm/run-vm-tests.sh ]; then
+		account mkvm 0 0 1 "selftests/mkvm/run-vm-tests.sh missing"
+		return
+	fi
+	local dir=$OUT/mkvm ko
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	ko=$(module_for 6.1) || ko=
+	log "mkvm: selftests/mkvm/run-vm-tests.sh"
+	selftests/mkvm/run-vm-tests.sh --out "$dir" ${ko:+--ko "$ko"} 2>&1 |
+		tee "$dir/run.log" >&2 || true
+	local line p=0 f=1 s=0
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$dir/run.log" | tail -n 1 || true)
+	if [ -n "$line" ]; then
+		p=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")
+		f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+		s=$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$line")
+	fi
+	account mkvm "$p" "$f" "${s:-0}" "$([ "$f" = 0 ] || echo "see out/check/mkvm/")"
+}
+
+# The selftests are built once for every boot.
+if wanted svm-6.1 || wanted svm-6.12 || wanted vmx-6.1 || wanted debug; then
+	log "building selftests"
+	make -C selftests >"$OUT/selftests-build.log" 2>&1 ||
+		{ tail -n 30 "$OUT/selftests-build.log" >&2; die "check: selftests do not build"; }
+fi
+if wanted mkvm || wanted unit; then
+	[ ! -f userspace/Makefile ] || make -C userspace >"$OUT/userspace-build.log" 2>&1 ||
+		{ tail -n 30 "$OUT/userspace-build.log" >&2; die "check: userspace does not build"; }
+fi
+
+for s in "${ALL_STEPS[@]}"; do
+	wanted "$s" || continue
+	case "$s" in
+	unit) step_unit ;;
+	build) step_build ;;
+	lint) step_lint ;;
+	svm-6.1) step_svm_61 ;;
+	svm-6.12) step_svm_612 ;;
+	mkvm) step_mkvm ;;
+	vmx-6.1) step_vmx_61 ;;
+	debug) step_debug ;;
+	esac
+done
+
+echo
+echo "== minikvm check: per step"
+printf '%s\n' "${report[@]}"
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
