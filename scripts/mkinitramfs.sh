@@ -23,6 +23,7 @@
 # scripts/guest/init as /init. Needs no root beyond apt: everything is built in a temp dir.
 set -euo pipefail
 
+# shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
@@ -30,7 +31,7 @@ usage() {
 	exit 2
 }
 
-kver= modroot=/ ko= tests= out=
+kver='' modroot=/ ko='' tests='' out=''
 adds=() extra_mods=()
 # need_val OPT NARGS: an option that takes a value must have one.
 need_val() { [ "$2" -ge 2 ] || die "mkinitramfs: option $1 needs a value"; }
@@ -129,7 +130,7 @@ done
 # ------------------------------------------------------------------ modules
 mods=$stage/lib/modules/$kver
 mkdir -p "$mods"
-if [ $modsrc = tree ]; then
+if [ "$modsrc" = tree ]; then
 	# The KVM modules, whatever minikvm.ko depends on, and all of their dependencies, taken
 	# from modules.dep so the image holds exactly what modprobe will want.
 	wanted=(kvm kvm_amd kvm_intel irqbypass ccp ${extra_mods[@]+"${extra_mods[@]}"})
@@ -153,14 +154,15 @@ if [ $modsrc = tree ]; then
 		if [ -z "$p" ]; then
 			# Built in (ccp on the debug kernel) or not built at all: nothing to copy.
 			# Only a module someone asked for by name is worth a word.
-			case " kvm kvm_amd kvm_intel irqbypass ccp " in
-			*" $n "*) ;;
+			case "$n" in
+			kvm | kvm_amd | kvm_intel | irqbypass | ccp) ;;
 			*) log "mkinitramfs: module $1 not in $moddir (built in or absent; skipped)" ;;
 			esac
 			return 0
 		fi
 		mkdir -p "$mods/$(dirname "$p")"
 		cp "$moddir/$p" "$mods/$p"
+		# shellcheck disable=SC2013 # modules.dep lists dependencies as words
 		for d in $(grep "^$p:" "$moddir/modules.dep" | cut -d: -f2); do
 			d=${d##*/}
 			add_mod "${d%%.ko*}"
