@@ -27,6 +27,7 @@
 # boot_seconds=N" (shell-sourceable).
 set -euo pipefail
 
+# shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
@@ -44,7 +45,7 @@ CONSOLE_BAD='Kernel panic|BUG:|WARNING:|Oops|general protection|KASAN|UBSAN|Call
 # - SRSO: the emulated EPYC reports Zen without the microcode fix; 6.1+ prints "WARNING:".
 CONSOLE_IGNORE='Speculative Return Stack Overflow: WARNING:'
 
-machine= kernel= initrd= append= timeout= stall= mem=2048 cpus=2 out=
+machine='' kernel='' initrd='' append='' timeout='' stall='' mem=2048 cpus=2 out=''
 need_val() { [ "$2" -ge 2 ] || die "vm-test: option $1 needs a value"; }
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -128,6 +129,7 @@ qemu-svm)
 	# another vCPU is executing. Stock KVM does exactly that on every VM create/destroy
 	# (preempt_notifier_inc/dec flip a static key), so 100 create/destroy cycles on
 	# /dev/kvm hung the guest reliably; with one TCG thread they take 2 s.
+	# shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
 	cmd=(qemu-system-x86_64 -accel tcg,thread=single -cpu EPYC,+svm,+npt -smp "$cpus" -m "$mem"
 		-nographic -no-reboot -monitor none -nic none
 		-kernel "$kernel" -initrd "$initrd"
@@ -325,7 +327,8 @@ status=ok
 if [ ${#problems[@]} -gt 0 ]; then
 	status=fail
 	# A broken boot is a failure even if every test that did report passed.
-	echo "FAIL boot ($(IFS=';'; echo "${problems[*]}" | sed 's/;/; /g'))"
+	reasons=$(IFS=';'; echo "${problems[*]}")
+	echo "FAIL boot (${reasons//;/; })"
 	failed=$((failed + 1))
 fi
 [ "$failed" -gt 0 ] && status=fail
