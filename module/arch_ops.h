@@ -15,6 +15,10 @@
 #define MKVM_ARCH_OPS_H
 
 #include <linux/seq_file.h>
+#include <linux/kvm.h>
+
+struct mkvm;
+struct mkvm_vcpu;
 
 /**
  * struct mkvm_arch_ops - what a virtualization backend provides
@@ -40,6 +44,24 @@
  *		(CR4.VMXE / EFER.SVME), whoever turned it on. Preemption
  *		disabled.
  * @show_caps:	Prints what the hardware offers (debugfs "hw" file).
+ * @vm_init:	Allocate the vendor's per-VM state (second-level page
+ *		tables). -ENODEV when this CPU cannot run guests at all
+ *		(e.g. no NPT).
+ * @vm_destroy:	Free it; every vCPU is gone.
+ * @unmap_range: Remove second-level mappings of guest frames. vm->mmu_lock
+ *		held; the caller flushes TLBs.
+ * @vcpu_create: Allocate the VMCB/VMCS and put the vCPU in its
+ *		architectural reset state (real mode at F000:FFF0).
+ * @vcpu_free:	Free it.
+ * @vcpu_load:	The vCPU thread now runs on @cpu (preemption disabled).
+ * @vcpu_put:	The vCPU thread leaves the CPU (preemption disabled).
+ * @vcpu_run:	Enter the guest once and handle the exit. Returns 1 to
+ *		re-enter, 0 when vcpu->run holds an exit for userspace, or a
+ *		negative errno for KVM_RUN. Preemption enabled on entry.
+ * @get_regs:	KVM_GET_REGS.
+ * @set_regs:	KVM_SET_REGS (values already copied from userspace).
+ * @get_sregs:	KVM_GET_SREGS.
+ * @set_sregs:	KVM_SET_SREGS, after common validation.
  */
 struct mkvm_arch_ops {
 	const char *name;
@@ -50,6 +72,21 @@ struct mkvm_arch_ops {
 	void (*cpu_disable)(void);
 	bool (*cpu_in_use)(void);
 	void (*show_caps)(struct seq_file *m);
+
+	int (*vm_init)(struct mkvm *vm);
+	void (*vm_destroy)(struct mkvm *vm);
+	void (*unmap_range)(struct mkvm *vm, u64 gfn, u64 npages);
+
+	int (*vcpu_create)(struct mkvm_vcpu *vcpu);
+	void (*vcpu_free)(struct mkvm_vcpu *vcpu);
+	void (*vcpu_load)(struct mkvm_vcpu *vcpu, int cpu);
+	void (*vcpu_put)(struct mkvm_vcpu *vcpu);
+	int (*vcpu_run)(struct mkvm_vcpu *vcpu);
+	void (*get_regs)(struct mkvm_vcpu *vcpu, struct kvm_regs *regs);
+	void (*set_regs)(struct mkvm_vcpu *vcpu, const struct kvm_regs *regs);
+	void (*get_sregs)(struct mkvm_vcpu *vcpu, struct kvm_sregs *sregs);
+	void (*set_sregs)(struct mkvm_vcpu *vcpu,
+			  const struct kvm_sregs *sregs);
 };
 
 extern const struct mkvm_arch_ops mkvm_vmx_ops;

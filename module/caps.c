@@ -13,6 +13,7 @@
 #include <linux/kvm.h>
 
 #include "minikvm.h"
+#include "arch_ops.h"
 
 /**
  * mkvm_check_extension() - answer KVM_CHECK_EXTENSION
@@ -28,7 +29,29 @@ long mkvm_check_extension(struct mkvm *vm, long cap)
 	/* KVM_CHECK_EXTENSION also works on VM fds (vm.c). */
 	case KVM_CAP_CHECK_EXTENSION_VM:
 		return 1;
+	/* Guest memory, vCPUs and KVM_RUN: only with a backend that runs. */
+	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
+	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
+	case KVM_CAP_IMMEDIATE_EXIT:
+		return mkvm_can_run_guests();
+	case KVM_CAP_NR_MEMSLOTS:
+		return mkvm_can_run_guests() ? MKVM_NR_MEMSLOTS : 0;
+	case KVM_CAP_NR_VCPUS:
+	case KVM_CAP_MAX_VCPUS:
+	case KVM_CAP_MAX_VCPU_ID:
+		return mkvm_can_run_guests() ? MKVM_MAX_VCPUS : 0;
 	default:
 		return 0;
 	}
+}
+
+/**
+ * mkvm_can_run_guests() - does the loaded backend implement KVM_RUN?
+ *
+ * Return: true for SVM today; VMX joins with its run loop.
+ */
+bool mkvm_can_run_guests(void)
+{
+	return mkvm_ops->vcpu_run;
 }

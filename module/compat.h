@@ -20,6 +20,7 @@
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/tlbflush.h>
+#include <asm/svm.h>
 /* 6.17 moved cpuid_eax() and friends out of <asm/processor.h>. */
 #ifdef MKVM_HAVE_ASM_CPUID_API
 #include <asm/cpuid/api.h>
@@ -86,6 +87,38 @@ static inline bool mkvm_cr4_shadow_usable(void) { return true; }
 static inline unsigned long mkvm_cr4_read_shadow(void) { return cr4_read_shadow(); }
 static inline void mkvm_cr4_set_bits(unsigned long mask) { cr4_set_bits(mask); }
 static inline void mkvm_cr4_clear_bits(unsigned long mask) { cr4_clear_bits(mask); }
+#endif
+
+/*
+ * The VMCB's 64-bit EXITCODE (APM Vol. 2, Appendix B, offset 70h) was
+ * declared as two u32 halves until the kernel merged them.
+ */
+#ifdef MKVM_VMCB_EXIT_CODE_U64
+static inline u64 mkvm_vmcb_exit_code(const struct vmcb_control_area *c)
+{
+	return c->exit_code;
+}
+#else
+static inline u64 mkvm_vmcb_exit_code(const struct vmcb_control_area *c)
+{
+	return c->exit_code | (u64)c->exit_code_hi << 32;
+}
+#endif
+
+/* VMCB offset 90h, bit 0 enables nested paging (APM Vol. 2, B.1). */
+#ifdef MKVM_VMCB_MISC_CTL
+#define mkvm_vmcb_np_ctl(c)		((c)->misc_ctl)
+#define MKVM_VMCB_NP_ENABLE		SVM_MISC_ENABLE_NP
+#else
+#define mkvm_vmcb_np_ctl(c)		((c)->nested_ctl)
+#define MKVM_VMCB_NP_ENABLE		SVM_NESTED_CTL_NP_ENABLE
+#endif
+
+/* The kvm_run page's immediate_exit byte, read once per KVM_RUN. */
+#ifdef MKVM_KVM_RUN_IMMEDIATE_EXIT_UNSAFE
+#define mkvm_run_immediate_exit(run)	READ_ONCE((run)->immediate_exit__unsafe)
+#else
+#define mkvm_run_immediate_exit(run)	READ_ONCE((run)->immediate_exit)
 #endif
 
 #endif /* MKVM_COMPAT_H */

@@ -5,6 +5,7 @@
  * Object model, as in KVM (see Documentation/architecture.md):
  *
  *   /dev/minikvm fd --KVM_CREATE_VM--> VM fd (struct mkvm)
+ *                   --KVM_CREATE_VCPU--> vCPU fd (struct mkvm_vcpu)
  *
  * Every VM holds one reference on the hardware-enable count (virt.c): the
  * first VM turns VMX/SVM on for every online CPU, the last one turns it off.
@@ -14,6 +15,8 @@
  * Locking legend used in kernel-doc below:
  *   [c] constant after creation, no lock needed
  *   [l] protected by mkvm_vm_list_lock
+ *   [m] protected by struct mkvm's mmu_lock
+ *   [v] protected by struct mkvm's lock
  */
 #ifndef MKVM_MINIKVM_H
 #define MKVM_MINIKVM_H
@@ -22,12 +25,40 @@
 #include <linux/mutex.h>
 #include <linux/fs.h>
 #include <linux/printk.h>
+#include <linux/preempt.h>
+#include <linux/kvm.h>
+#include <linux/atomic.h>
+#include <linux/kref.h>
 
 #undef pr_fmt
 #define pr_fmt(fmt) "minikvm: " fmt
 
 struct mm_struct;
 struct dentry;
+
+#define MKVM_NR_MEMSLOTS	32	/* KVM_CAP_NR_MEMSLOTS */
+#define MKVM_MAX_VCPUS		16	/* KVM_CAP_MAX_VCPUS, KVM_CAP_NR_VCPUS */
+
+/**
+ * struct mkvm_memslot - one KVM_SET_USER_MEMORY_REGION slot
+ * @base_gfn:	First guest frame number; 0 pages means the slot is unused.
+ * @npages:	Size in 4 KiB pages.
+ * @userspace_addr: Where the VMM mapped the memory (page aligned).
+ * @flags:	KVM_MEM_READONLY or 0.
+ * @pages:	The host page pinned for each guest page, NULL until the
+ *		guest first touches it (memslot.c); unpinned on delete.
+ *
+ * Slots are changed and read under struct mkvm's @mmu_lock.
+ */
+struct mkvm_memslot {
+	u64 base_gfn;
+	u64 npages;
+	unsigned long userspace_addr;
+	u32 flags;
+	struct page **pages;
+};
+
+struct mkvm_vcpu;
 
 /**
  * struct mkvm - one virtual machine
@@ -37,16 +68,94 @@ struct dentry;
  *		addresses; we keep the same rule from the start.
  * @list:	[l] Entry in mkvm_vm_list.
  * @id:		[c] Small number for debugfs and messages.
- * @lock:	Serialises VM-wide state changes (memslots, vCPU creation in
- *		later changes). Ioctls take it; nothing takes it in atomic
- *		context.
+ * @users:	References: the VM fd and every vCPU fd hold one; the last
+ *		put destroys the VM (vm.c).
+ * @lock:	Serialises VM ioctls that change the VM's shape (memslots,
+ *		vCPU creation). Taken before @mmu_lock. Never taken in
+ *		atomic context.
+ * @mmu_lock:	Protects @slots and the second-level page tables (NPT/EPT):
+ *		the nested-page-fault path and slot changes take it.
+ * @slots:	[m] Guest memory, indexed by slot id.
+ * @vcpus:	[v] vCPUs by creation order; @nr_vcpus of them are valid.
+ * @nr_vcpus:	[v] Written under @lock, read locklessly after creation.
+ * @tlb_gen:	Bumped (under @mmu_lock) whenever a second-level mapping is
+ *		removed; a vCPU whose last-seen generation differs flushes
+ *		its TLB before the next entry.
+ * @arch:	[c] The vendor's per-VM state (NPT/EPT root, ASID...).
  */
 struct mkvm {
 	struct mm_struct *mm;
 	struct list_head list;
 	unsigned int id;
-	struct mutex lock;	/* see @lock above */
+	struct kref users;
+	struct mutex lock;		/* see @lock above */
+	struct mutex mmu_lock;		/* see @mmu_lock above */
+	struct mkvm_memslot slots[MKVM_NR_MEMSLOTS];
+	struct mkvm_vcpu *vcpus[MKVM_MAX_VCPUS];
+	unsigned int nr_vcpus;
+	atomic_t tlb_gen;
+	void *arch;
 };
+
+/**
+ * struct mkvm_vcpu - one virtual CPU
+ * @vm:		[c] The VM; the vCPU fd holds a reference on the VM fd.
+ * @id:		[c] The KVM_CREATE_VCPU argument (the APIC ID).
+ * @run:	[c] The shared kvm_run page (mmap offset 0). Userspace can
+ *		write it at any time: copy, then validate, never re-read.
+ * @pio_page:	[c] The PIO data page (mmap offset KVM_PIO_PAGE_OFFSET).
+ * @mutex:	Held by every vCPU ioctl, so register state cannot change
+ *		under KVM_RUN.
+ * @cpu:	The CPU the vCPU was last loaded on, or -1.
+ * @preempt:	Preempt notifier: the vendor reloads per-CPU state when the
+ *		thread moves (sched_in) and saves it when it leaves
+ *		(sched_out).
+ * @pending_io:	A KVM_EXIT_IO/KVM_EXIT_MMIO read waits for its data: the
+ *		next KVM_RUN completes it before anything else.
+ * @pending_io_size: Access size of that read (1, 2 or 4 for PIO), fixed
+ *		at exit time: userspace may rewrite run->io meanwhile.
+ * @seen_tlb_gen: The VM @tlb_gen this vCPU's TLB is current for.
+ * @stat_exits:	Exit counters by reason (debugfs).
+ * @arch:	[c] The vendor's per-vCPU state (VMCB/VMCS...).
+ */
+struct mkvm_vcpu {
+	struct mkvm *vm;
+	unsigned int id;
+	struct kvm_run *run;
+	void *pio_page;
+	struct mutex mutex;	/* see @mutex above */
+	int cpu;
+	struct preempt_notifier preempt;
+	bool pending_io;
+	unsigned int pending_io_size;
+	int seen_tlb_gen;
+	u64 stat_exits[64];
+	void *arch;
+};
+
+/* memslot.c */
+int mkvm_set_memory_region(struct mkvm *vm,
+			   const struct kvm_userspace_memory_region *mem);
+void mkvm_memslots_destroy(struct mkvm *vm);
+struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm *vm, u64 gfn);
+int mkvm_slot_pin(struct mkvm *vm, struct mkvm_memslot *slot, u64 gfn,
+		  bool write, struct page **page);
+int mkvm_read_guest(struct mkvm *vm, u64 gpa, void *buf, unsigned int len);
+
+/* caps.c */
+bool mkvm_can_run_guests(void);
+
+/* vm.c */
+void mkvm_vm_get(struct mkvm *vm);
+void mkvm_vm_put(struct mkvm *vm);
+
+/* vcpu.c */
+int mkvm_vcpu_create(struct mkvm *vm, unsigned long id);
+void mkvm_vcpu_free(struct mkvm_vcpu *vcpu);
+
+/* x86/sregs.c */
+int mkvm_check_sregs(struct mkvm_vcpu *vcpu, const struct kvm_sregs *sregs);
+void mkvm_vcpu_kick_all(struct mkvm *vm);
 
 /* dev.c */
 int mkvm_dev_init(void);

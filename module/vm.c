@@ -12,8 +12,14 @@
  * ioctls from another process (e.g. after fork) fail with -EIO, because
  * guest memory will be described by the creator's virtual addresses.
  *
- * VM ioctls today: KVM_CHECK_EXTENSION. Everything else is -ENOTTY, as in
- * kvm_arch_vm_ioctl() on x86.
+ * VM ioctls today: KVM_CHECK_EXTENSION, KVM_SET_USER_MEMORY_REGION
+ * (memslot.c) and KVM_CREATE_VCPU (vcpu.c). Everything else is -ENOTTY, as
+ * in kvm_arch_vm_ioctl() on x86.
+ *
+ * Lifetime: struct mkvm is reference counted. The VM fd holds one
+ * reference and every vCPU fd another, so a VMM may close the VM fd first;
+ * the last close frees vCPUs, second-level tables and pinned memory, and
+ * drops the hardware-enable reference.
  *
  * Non-goals: VM types other than 0 (KVM_X86_DEFAULT_VM).
  */
@@ -23,6 +29,10 @@
 #include <linux/slab.h>
 #include <linux/idr.h>
 #include <linux/kvm.h>
+#include <linux/uaccess.h>
+#include <linux/preempt.h>
+
+#include "arch_ops.h"
 
 #include "minikvm.h"
 
@@ -31,11 +41,26 @@ DEFINE_MUTEX(mkvm_vm_list_lock);
 LIST_HEAD(mkvm_vm_list);
 static DEFINE_IDA(mkvm_vm_ida);
 
-static void mkvm_vm_destroy(struct mkvm *vm)
+static void mkvm_vm_destroy(struct kref *kref)
 {
+	struct mkvm *vm = container_of(kref, struct mkvm, users);
+	unsigned int i;
+
 	mutex_lock(&mkvm_vm_list_lock);
 	list_del(&vm->list);
 	mutex_unlock(&mkvm_vm_list_lock);
+
+	/*
+	 * Every fd is closed: no vCPU runs, nobody can reach the VM. This
+	 * runs from the last fd's release, whose module reference is still
+	 * held, so the module cannot go away underneath.
+	 */
+	for (i = 0; i < vm->nr_vcpus; i++)
+		mkvm_vcpu_free(vm->vcpus[i]);
+	if (mkvm_ops->vm_destroy)
+		mkvm_ops->vm_destroy(vm);
+	mkvm_memslots_destroy(vm);
+	preempt_notifier_dec();
 
 	ida_free(&mkvm_vm_ida, vm->id);
 	mmdrop(vm->mm);
@@ -43,9 +68,21 @@ static void mkvm_vm_destroy(struct mkvm *vm)
 	mkvm_virt_put();
 }
 
+/** mkvm_vm_get() - take a reference on a VM (each vCPU fd holds one) */
+void mkvm_vm_get(struct mkvm *vm)
+{
+	kref_get(&vm->users);
+}
+
+/** mkvm_vm_put() - drop a reference; the last one destroys the VM */
+void mkvm_vm_put(struct mkvm *vm)
+{
+	kref_put(&vm->users, mkvm_vm_destroy);
+}
+
 static int mkvm_vm_release(struct inode *inode, struct file *filp)
 {
-	mkvm_vm_destroy(filp->private_data);
+	mkvm_vm_put(filp->private_data);
 	return 0;
 }
 
@@ -53,6 +90,7 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 			  unsigned long arg)
 {
 	struct mkvm *vm = filp->private_data;
+	void __user *argp = (void __user *)arg;
 
 	if (vm->mm != current->mm)
 		return -EIO;
@@ -60,6 +98,26 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	switch (ioctl) {
 	case KVM_CHECK_EXTENSION:
 		return mkvm_check_extension(vm, arg);
+	case KVM_SET_USER_MEMORY_REGION:
+	case KVM_CREATE_VCPU:
+		/* Only where the backend can run guests (mkvm_can_run_guests()). */
+		if (!mkvm_can_run_guests())
+			return -ENOTTY;
+		break;
+	default:
+		return -ENOTTY;
+	}
+
+	switch (ioctl) {
+	case KVM_SET_USER_MEMORY_REGION: {
+		struct kvm_userspace_memory_region mem;
+
+		if (copy_from_user(&mem, argp, sizeof(mem)))
+			return -EFAULT;
+		return mkvm_set_memory_region(vm, &mem);
+	}
+	case KVM_CREATE_VCPU:
+		return mkvm_vcpu_create(vm, arg);
 	default:
 		return -ENOTTY;
 	}
@@ -98,13 +156,21 @@ int mkvm_vm_create(unsigned long type)
 		goto free_vm;
 	vm->id = r;
 
+	kref_init(&vm->users);
 	mutex_init(&vm->lock);
+	mutex_init(&vm->mmu_lock);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 
 	r = mkvm_virt_get();
 	if (r)
 		goto drop_mm;
+	/* A backend without guest execution yet (VMX today) has no vm_init. */
+	r = mkvm_ops->vm_init ? mkvm_ops->vm_init(vm) : 0;
+	if (r)
+		goto virt_put;
+	/* Our vCPUs use preempt notifiers; this enables the scheduler hook. */
+	preempt_notifier_inc();
 
 	mutex_lock(&mkvm_vm_list_lock);
 	list_add_tail(&vm->list, &mkvm_vm_list);
@@ -112,14 +178,16 @@ int mkvm_vm_create(unsigned long type)
 
 	/*
 	 * From here on the fd owns the VM: if this fails, nothing else
-	 * references it yet, so destroy it by hand.
+	 * references it yet, so drop the only reference by hand.
 	 */
 	fd = anon_inode_getfd("minikvm-vm", &mkvm_vm_fops, vm,
 			      O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		mkvm_vm_destroy(vm);
+		mkvm_vm_put(vm);
 	return fd;
 
+virt_put:
+	mkvm_virt_put();
 drop_mm:
 	mmdrop(vm->mm);
 	ida_free(&mkvm_vm_ida, vm->id);

@@ -30,9 +30,37 @@
 
 /* One host save area per possible CPU, allocated at load (never in an IPI). */
 static DEFINE_PER_CPU(struct page *, mkvm_hsave_area);
+/*
+ * And one page per CPU for the host state VMSAVE/VMLOAD move around VMRUN
+ * (FS/GS/TR/LDTR bases, KernelGSBase, syscall MSRs): VMRUN itself does not
+ * save them (APM 15.5.2).
+ */
+static DEFINE_PER_CPU(struct page *, mkvm_host_save);
+
+/*
+ * The I/O and MSR permission maps (APM 15.10.1, 15.11): one bit per port
+ * (12 KiB, 3 pages) and two bits per MSR (8 KiB). All bits set: every port
+ * and every MSR access exits. Nothing is passed through yet, so one shared
+ * copy serves every vCPU.
+ */
+#define MKVM_IOPM_ORDER		2	/* 16 KiB >= 12 KiB */
+#define MKVM_MSRPM_ORDER	1	/* 8 KiB */
+phys_addr_t mkvm_svm_iopm_pa, mkvm_svm_msrpm_pa;
+static struct page *mkvm_iopm, *mkvm_msrpm;
 
 /**
- * mkvm_svm_alloc_hsave_areas() - allocate a host save area per CPU
+ * mkvm_svm_host_save_pa() - this CPU's page for VMSAVE/VMLOAD of host state
+ *
+ * Context: preemption disabled.
+ * Return: its physical address.
+ */
+phys_addr_t mkvm_svm_host_save_pa(void)
+{
+	return page_to_phys(this_cpu_read(mkvm_host_save));
+}
+
+/**
+ * mkvm_svm_alloc_hsave_areas() - allocate per-CPU host areas and the maps
  *
  * Return: 0 or -ENOMEM (nothing stays allocated on failure).
  */
@@ -41,17 +69,29 @@ int mkvm_svm_alloc_hsave_areas(void)
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu) {
-		struct page *page;
+		struct page *hsave, *host;
 
-		page = alloc_pages_node(cpu_to_node(cpu),
+		hsave = alloc_pages_node(cpu_to_node(cpu),
+					 GFP_KERNEL | __GFP_ZERO, 0);
+		host = alloc_pages_node(cpu_to_node(cpu),
 					GFP_KERNEL | __GFP_ZERO, 0);
-		if (!page) {
-			mkvm_svm_free_hsave_areas();
-			return -ENOMEM;
-		}
-		per_cpu(mkvm_hsave_area, cpu) = page;
+		per_cpu(mkvm_hsave_area, cpu) = hsave;
+		per_cpu(mkvm_host_save, cpu) = host;
+		if (!hsave || !host)
+			goto nomem;
 	}
+	mkvm_iopm = alloc_pages(GFP_KERNEL, MKVM_IOPM_ORDER);
+	mkvm_msrpm = alloc_pages(GFP_KERNEL, MKVM_MSRPM_ORDER);
+	if (!mkvm_iopm || !mkvm_msrpm)
+		goto nomem;
+	memset(page_address(mkvm_iopm), 0xff, PAGE_SIZE << MKVM_IOPM_ORDER);
+	memset(page_address(mkvm_msrpm), 0xff, PAGE_SIZE << MKVM_MSRPM_ORDER);
+	mkvm_svm_iopm_pa = page_to_phys(mkvm_iopm);
+	mkvm_svm_msrpm_pa = page_to_phys(mkvm_msrpm);
 	return 0;
+nomem:
+	mkvm_svm_free_hsave_areas();
+	return -ENOMEM;
 }
 
 /** mkvm_svm_free_hsave_areas() - free what the allocator above made */
@@ -60,12 +100,19 @@ void mkvm_svm_free_hsave_areas(void)
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu) {
-		struct page *page = per_cpu(mkvm_hsave_area, cpu);
-
-		if (page)
-			__free_page(page);
+		if (per_cpu(mkvm_hsave_area, cpu))
+			__free_page(per_cpu(mkvm_hsave_area, cpu));
+		if (per_cpu(mkvm_host_save, cpu))
+			__free_page(per_cpu(mkvm_host_save, cpu));
 		per_cpu(mkvm_hsave_area, cpu) = NULL;
+		per_cpu(mkvm_host_save, cpu) = NULL;
 	}
+	if (mkvm_iopm)
+		__free_pages(mkvm_iopm, MKVM_IOPM_ORDER);
+	if (mkvm_msrpm)
+		__free_pages(mkvm_msrpm, MKVM_MSRPM_ORDER);
+	mkvm_iopm = NULL;
+	mkvm_msrpm = NULL;
 }
 
 /**

@@ -10,6 +10,11 @@
 #define MKVM_SVM_H
 
 #include <linux/types.h>
+#include <linux/kvm.h>
+#include <asm/svm.h>
+
+#include "../../minikvm.h"
+#include "../../mmu.h"
 
 /**
  * struct mkvm_svm_caps - what CPUID 8000_000Ah said at load time
@@ -26,6 +31,89 @@ struct mkvm_svm_caps {
 };
 
 extern struct mkvm_svm_caps mkvm_svm_caps;
+
+#define MKVM_SVM_FEAT_NPT	BIT(0)
+#define MKVM_SVM_FEAT_NRIPS	BIT(3)
+
+/**
+ * struct mkvm_svm_vm - per-VM SVM state
+ * @npt: the nested page tables (guest physical -> host physical)
+ */
+struct mkvm_svm_vm {
+	struct mkvm_mmu npt;
+};
+
+/**
+ * struct mkvm_svm_vcpu - per-vCPU SVM state
+ * @vmcb:	The VMCB (APM Vol. 2 Appendix B): control area and the
+ *		guest's save area. It is the only copy of the guest's
+ *		segment, control and RAX/RSP/RIP/RFLAGS state.
+ * @vmcb_pa:	Its physical address, the operand of VMLOAD/VMRUN/VMSAVE.
+ * @regs:	The GPRs VMRUN does not save, indexed like kvm_regs order
+ *		(MKVM_R_*); RAX and RSP slots are unused (they are in @vmcb).
+ * @guest_fpu:	The guest's x87/SSE state (FXSAVE image, 512 bytes).
+ * @asid:	ASID on @asid_cpu; 0 = none yet.
+ * @asid_cpu:	The CPU @asid belongs to.
+ * @asid_gen:	That CPU's ASID generation when @asid was handed out.
+ * @need_flush:	Guest translations may be stale (SET_SREGS, reset): take
+ *		a fresh ASID before the next entry.
+ */
+struct mkvm_svm_vcpu {
+	struct vmcb *vmcb;
+	phys_addr_t vmcb_pa;
+	unsigned long regs[16];
+	void *guest_fpu;
+	u32 asid;
+	int asid_cpu;
+	u64 asid_gen;
+	bool need_flush;
+};
+
+/* Register slots of struct mkvm_svm_vcpu.regs (same order as the SDM's encoding). */
+enum {
+	MKVM_R_RAX, MKVM_R_RCX, MKVM_R_RDX, MKVM_R_RBX,
+	MKVM_R_RSP, MKVM_R_RBP, MKVM_R_RSI, MKVM_R_RDI,
+	MKVM_R_R8, MKVM_R_R9, MKVM_R_R10, MKVM_R_R11,
+	MKVM_R_R12, MKVM_R_R13, MKVM_R_R14, MKVM_R_R15,
+};
+
+static inline struct mkvm_svm_vcpu *to_svm(struct mkvm_vcpu *vcpu)
+{
+	return vcpu->arch;
+}
+
+/* vmenter.S */
+int mkvm_svm_vmrun(phys_addr_t vmcb_pa, unsigned long *regs,
+		   phys_addr_t host_save_pa);
+
+/* hw.c */
+phys_addr_t mkvm_svm_host_save_pa(void);
+extern phys_addr_t mkvm_svm_iopm_pa, mkvm_svm_msrpm_pa;
+
+/* npt.c */
+int mkvm_svm_vm_init(struct mkvm *vm);
+void mkvm_svm_vm_destroy(struct mkvm *vm);
+void mkvm_svm_unmap_range(struct mkvm *vm, u64 gfn, u64 npages);
+int mkvm_svm_map_gpa(struct mkvm *vm, u64 gpa, bool write);
+void mkvm_svm_pick_asid(struct mkvm_vcpu *vcpu, int cpu);
+
+/* vcpu.c */
+int mkvm_svm_vcpu_create(struct mkvm_vcpu *vcpu);
+void mkvm_svm_vcpu_free(struct mkvm_vcpu *vcpu);
+void mkvm_svm_vcpu_reset(struct mkvm_vcpu *vcpu);
+void mkvm_svm_vcpu_load(struct mkvm_vcpu *vcpu, int cpu);
+void mkvm_svm_vcpu_put(struct mkvm_vcpu *vcpu);
+int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu);
+void mkvm_svm_get_regs(struct mkvm_vcpu *vcpu, struct kvm_regs *regs);
+void mkvm_svm_set_regs(struct mkvm_vcpu *vcpu, const struct kvm_regs *regs);
+void mkvm_svm_get_sregs(struct mkvm_vcpu *vcpu, struct kvm_sregs *sregs);
+void mkvm_svm_set_sregs(struct mkvm_vcpu *vcpu, const struct kvm_sregs *sregs);
+void mkvm_svm_inject_exception(struct mkvm_vcpu *vcpu, u8 vector,
+			       bool has_error, u32 error);
+
+/* exit.c */
+int mkvm_svm_handle_exit(struct mkvm_vcpu *vcpu);
+void mkvm_svm_dump_vmcb(struct mkvm_vcpu *vcpu, const char *why);
 
 int mkvm_svm_alloc_hsave_areas(void);
 void mkvm_svm_free_hsave_areas(void);

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memslot.c - guest physical memory: KVM_SET_USER_MEMORY_REGION.
+ *
+ * A memslot says "guest frames [base_gfn, base_gfn + npages) are the VMM's
+ * virtual memory at userspace_addr". Nothing is mapped for the guest when
+ * a slot is created: the first guest access to a page faults (nested page
+ * fault on SVM, EPT violation on VMX), and the fault handler pins that one
+ * host page (pin_user_pages_fast() with FOLL_LONGTERM, so it can neither
+ * move nor be swapped while the hardware may access it) and maps it in the
+ * second-level page tables. Deleting or moving a slot first removes its
+ * mappings, makes every vCPU flush its TLB, and only then unpins the pages:
+ * the guest must never reach a page the VMM may already reuse.
+ *
+ * Validation follows virt/kvm/kvm_main.c (__kvm_set_memory_region) and
+ * Documentation/virt/kvm/api.rst 4.35: page-aligned addresses and sizes,
+ * no wrap-around, no overlap (EEXIST), id below KVM_CAP_NR_MEMSLOTS,
+ * address space 0 only, and an existing slot may only move or change flags
+ * other than READONLY. The read-only paths are written but the flag is
+ * refused until MMIO decoding exists (see mkvm_set_memory_region()).
+ *
+ * Non-goals for now: dirty logging (KVM_MEM_LOG_DIRTY_PAGES is refused),
+ * MMU notifiers (pages stay pinned; see Documentation/architecture.md),
+ * 2 MiB mappings.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "minikvm.h"
+#include "arch_ops.h"
+
+static void mkvm_slot_unpin_all(struct mkvm_memslot *slot)
+{
+	u64 i;
+
+	if (!slot->pages)
+		return;
+	for (i = 0; i < slot->npages; i++)
+		if (slot->pages[i])
+			unpin_user_page(slot->pages[i]);
+	kvfree(slot->pages);
+	slot->pages = NULL;
+}
+
+/*
+ * Remove a slot's pages from the guest: unmap, flush every vCPU's TLB, then
+ * unpin. Called with vm->mmu_lock held.
+ */
+static void mkvm_slot_zap(struct mkvm *vm, struct mkvm_memslot *slot)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+
+	mkvm_ops->unmap_range(vm, slot->base_gfn, slot->npages);
+	atomic_inc(&vm->tlb_gen);
+	/* Running vCPUs leave guest mode and see the new generation. */
+	mkvm_vcpu_kick_all(vm);
+	mkvm_slot_unpin_all(slot);
+}
+
+static bool mkvm_overlaps(struct mkvm *vm, int id, u64 gfn, u64 npages)
+{
+	int i;
+
+	for (i = 0; i < MKVM_NR_MEMSLOTS; i++) {
+		struct mkvm_memslot *s = &vm->slots[i];
+
+		if (i == id || !s->npages)
+			continue;
+		if (gfn < s->base_gfn + s->npages && s->base_gfn < gfn + npages)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * mkvm_set_memory_region() - KVM_SET_USER_MEMORY_REGION
+ * @vm:  the VM
+ * @mem: the region, already copied from userspace
+ *
+ * Context: takes vm->lock and vm->mmu_lock.
+ * Return: 0, -EINVAL for malformed requests, -EEXIST for an overlap,
+ * -ENOMEM.
+ */
+int mkvm_set_memory_region(struct mkvm *vm,
+			   const struct kvm_userspace_memory_region *mem)
+{
+	u16 id = mem->slot & 0xffff, as = mem->slot >> 16;
+	u64 npages = mem->memory_size >> PAGE_SHIFT;
+	u64 gfn = mem->guest_phys_addr >> PAGE_SHIFT;
+	struct mkvm_memslot *slot;
+	int r = 0;
+
+	if (as || id >= MKVM_NR_MEMSLOTS)
+		return -EINVAL;
+	/*
+	 * KVM_MEM_READONLY needs writes to become KVM_EXIT_MMIO, which needs
+	 * the instruction decoder; until that lands the flag is refused and
+	 * KVM_CAP_READONLY_MEM is not reported (caps.c).
+	 */
+	if (mem->flags)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(mem->memory_size) ||
+	    !PAGE_ALIGNED(mem->guest_phys_addr) ||
+	    !PAGE_ALIGNED(mem->userspace_addr))
+		return -EINVAL;
+	/* No wrap-around in either address space (KVM checks the same). */
+	if (mem->guest_phys_addr + mem->memory_size < mem->guest_phys_addr ||
+	    mem->userspace_addr + mem->memory_size < mem->userspace_addr)
+		return -EINVAL;
+	if (mem->memory_size &&
+	    !access_ok((void __user *)(unsigned long)mem->userspace_addr,
+		       mem->memory_size))
+		return -EINVAL;
+	/* The guest's physical address width is the host's (CPUID 8000_0008). */
+	if (mem->guest_phys_addr + mem->memory_size >
+	    BIT_ULL(boot_cpu_data.x86_phys_bits))
+		return -EINVAL;
+
+	mutex_lock(&vm->lock);
+	mutex_lock(&vm->mmu_lock);
+	slot = &vm->slots[id];
+
+	if (!npages) {
+		/* Delete: KVM refuses to delete a slot that does not exist. */
+		if (!slot->npages) {
+			r = -EINVAL;
+			goto out;
+		}
+		mkvm_slot_zap(vm, slot);
+		memset(slot, 0, sizeof(*slot));
+		goto out;
+	}
+
+	if (slot->npages) {
+		/* Existing slot: only a move or a flags change (not READONLY). */
+		if (npages != slot->npages ||
+		    mem->userspace_addr != slot->userspace_addr ||
+		    ((mem->flags ^ slot->flags) & KVM_MEM_READONLY)) {
+			r = -EINVAL;
+			goto out;
+		}
+		if (gfn == slot->base_gfn)
+			goto out;	/* nothing that matters changed */
+	}
+	if (mkvm_overlaps(vm, id, gfn, npages)) {
+		r = -EEXIST;
+		goto out;
+	}
+
+	if (slot->npages) {
+		/* Move: the old mappings go, pages are pinned again on demand. */
+		mkvm_slot_zap(vm, slot);
+		slot->base_gfn = gfn;
+		goto out;
+	}
+
+	slot->pages = kvcalloc(npages, sizeof(*slot->pages),
+			       GFP_KERNEL_ACCOUNT);
+	if (!slot->pages) {
+		r = -ENOMEM;
+		goto out;
+	}
+	slot->base_gfn = gfn;
+	slot->npages = npages;
+	slot->userspace_addr = mem->userspace_addr;
+	slot->flags = mem->flags;
+out:
+	mutex_unlock(&vm->mmu_lock);
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+/**
+ * mkvm_gfn_to_slot() - the slot holding a guest frame, or NULL
+ * @vm:  the VM
+ * @gfn: guest frame number
+ *
+ * Context: vm->mmu_lock held.
+ * Return: the slot or NULL (the address is MMIO).
+ */
+struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm *vm, u64 gfn)
+{
+	int i;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	for (i = 0; i < MKVM_NR_MEMSLOTS; i++) {
+		struct mkvm_memslot *s = &vm->slots[i];
+
+		if (s->npages && gfn >= s->base_gfn &&
+		    gfn < s->base_gfn + s->npages)
+			return s;
+	}
+	return NULL;
+}
+
+/**
+ * mkvm_slot_pin() - pin the host page behind a guest frame
+ * @vm:    the VM
+ * @slot:  the slot holding @gfn
+ * @gfn:   the guest frame
+ * @write: unused for now: writable slots are always pinned writable, so
+ *	   copy-on-write is broken once, before the guest can see the page
+ * @page:  the pinned page
+ *
+ * The pin lasts until the slot is deleted, moved, or the VM destroyed.
+ * VM_IO/VM_PFNMAP memory cannot be pinned with FOLL_LONGTERM, so such
+ * slots fail here with -EFAULT, which KVM_RUN reports to userspace.
+ *
+ * Context: vm->mmu_lock held; current->mm is the VM's mm. May sleep.
+ * Return: 0 or a negative errno.
+ */
+int mkvm_slot_pin(struct mkvm *vm, struct mkvm_memslot *slot, u64 gfn,
+		  bool write, struct page **page)
+{
+	u64 idx = gfn - slot->base_gfn;
+	unsigned int flags = FOLL_LONGTERM;
+	long n;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	if (slot->pages[idx]) {
+		*page = slot->pages[idx];
+		return 0;
+	}
+	if (!(slot->flags & KVM_MEM_READONLY))
+		flags |= FOLL_WRITE;
+	/* The _unlocked variant refuses FOLL_LONGTERM on 6.1; _fast takes it. */
+	n = pin_user_pages_fast(slot->userspace_addr + (idx << PAGE_SHIFT), 1,
+				flags, page);
+	if (n != 1)
+		return n < 0 ? n : -EFAULT;
+	slot->pages[idx] = *page;
+	return 0;
+}
+
+/**
+ * mkvm_read_guest() - copy guest-physical memory (within one slot)
+ * @vm:  the VM
+ * @gpa: guest physical address
+ * @buf: destination
+ * @len: bytes; the range must not cross a page
+ *
+ * Reads through the VMM's own mapping, so it works whether or not the
+ * page is pinned yet. Used to fetch instruction bytes and page-table
+ * entries, each exactly once.
+ *
+ * Context: process context of the VM's mm; may sleep; takes vm->mmu_lock.
+ * Return: 0, -EFAULT when @gpa is not RAM or the copy faults, -EINVAL for a
+ * page-crossing request.
+ */
+int mkvm_read_guest(struct mkvm *vm, u64 gpa, void *buf, unsigned int len)
+{
+	struct mkvm_memslot *slot;
+	unsigned long hva;
+
+	if (!len || (gpa & ~PAGE_MASK) + len > PAGE_SIZE)
+		return -EINVAL;
+	mutex_lock(&vm->mmu_lock);
+	slot = mkvm_gfn_to_slot(vm, gpa >> PAGE_SHIFT);
+	hva = slot ? slot->userspace_addr +
+		     ((gpa >> PAGE_SHIFT) - slot->base_gfn) * PAGE_SIZE +
+		     (gpa & ~PAGE_MASK) : 0;
+	mutex_unlock(&vm->mmu_lock);
+	if (!slot)
+		return -EFAULT;
+	return copy_from_user(buf, (void __user *)hva, len) ? -EFAULT : 0;
+}
+
+/**
+ * mkvm_memslots_destroy() - unpin everything at VM destruction
+ * @vm: the VM; no vCPU can run any more
+ */
+void mkvm_memslots_destroy(struct mkvm *vm)
+{
+	int i;
+
+	for (i = 0; i < MKVM_NR_MEMSLOTS; i++)
+		mkvm_slot_unpin_all(&vm->slots[i]);
+}

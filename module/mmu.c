@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmu.c - building and tearing down second-level page tables.
+ *
+ * The trees have the IA-32e shape (Intel SDM Vol. 3A 4.5; AMD APM Vol. 2
+ * 5.3 and 15.25 "Nested Paging"): four levels, 9 bits of the guest
+ * physical address per level, 4 KiB leaves. Entries are encoded by the
+ * vendor (struct mkvm_mmu_fmt), so this file serves NPT and EPT alike.
+ *
+ * Tables are allocated on demand when a leaf is mapped and freed only when
+ * the whole tree goes (VM destruction); unmapping clears leaves. That keeps
+ * the code short and the guest's working set of tables small; a VM that
+ * keeps moving slots wastes at most one table per 2 MiB it ever touched.
+ *
+ * Non-goals: 2 MiB/1 GiB leaves, accessed/dirty tracking, freeing empty
+ * tables early.
+ */
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/io.h>
+
+#include "mmu.h"
+
+#define MKVM_MMU_LEVELS		4
+#define MKVM_MMU_ENTRIES	512
+
+static unsigned int mkvm_mmu_index(u64 gpa, int level)
+{
+	return (gpa >> (PAGE_SHIFT + 9 * (level - 1))) & (MKVM_MMU_ENTRIES - 1);
+}
+
+/**
+ * mkvm_mmu_init() - allocate an empty tree
+ * @mmu: the tree
+ * @fmt: the vendor's entry format
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int mkvm_mmu_init(struct mkvm_mmu *mmu, const struct mkvm_mmu_fmt *fmt)
+{
+	mmu->fmt = fmt;
+	mmu->root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!mmu->root)
+		return -ENOMEM;
+	mmu->root_pa = virt_to_phys(mmu->root);
+	return 0;
+}
+
+static void mkvm_mmu_free_table(const struct mkvm_mmu_fmt *fmt, u64 *table,
+				int level)
+{
+	int i;
+
+	if (level > 1) {
+		for (i = 0; i < MKVM_MMU_ENTRIES; i++)
+			if (fmt->present(table[i]))
+				mkvm_mmu_free_table(fmt,
+						    phys_to_virt(table[i] & fmt->addr_mask),
+						    level - 1);
+	}
+	free_page((unsigned long)table);
+}
+
+/**
+ * mkvm_mmu_free() - free the whole tree (not the pages it maps)
+ * @mmu: the tree; no vCPU may be using it
+ */
+void mkvm_mmu_free(struct mkvm_mmu *mmu)
+{
+	if (mmu->root)
+		mkvm_mmu_free_table(mmu->fmt, mmu->root, MKVM_MMU_LEVELS);
+	mmu->root = NULL;
+}
+
+/* The table at @level - 1 for @gpa, allocated when @alloc; NULL if none. */
+static u64 *mkvm_mmu_walk(struct mkvm_mmu *mmu, u64 gpa, bool alloc)
+{
+	u64 *table = mmu->root;
+	int level;
+
+	for (level = MKVM_MMU_LEVELS; level > 1; level--) {
+		u64 *entry = &table[mkvm_mmu_index(gpa, level)];
+
+		if (!mmu->fmt->present(*entry)) {
+			u64 *next;
+
+			if (!alloc)
+				return NULL;
+			next = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+			if (!next)
+				return NULL;
+			/*
+			 * The table is complete (all zero) before it becomes
+			 * reachable; the hardware walks concurrently.
+			 */
+			WRITE_ONCE(*entry, mmu->fmt->table(virt_to_phys(next)));
+		}
+		table = phys_to_virt(*entry & mmu->fmt->addr_mask);
+	}
+	return table;
+}
+
+/**
+ * mkvm_mmu_map() - map one 4 KiB guest page
+ * @mmu:      the tree
+ * @gpa:      guest physical address (page aligned)
+ * @hpa:      host physical address of the backing page
+ * @writable: whether guest writes are allowed (false for read-only slots)
+ *
+ * Context: struct mkvm's mmu_lock held; may sleep (allocates).
+ * Return: 0 or -ENOMEM.
+ */
+int mkvm_mmu_map(struct mkvm_mmu *mmu, u64 gpa, phys_addr_t hpa,
+		 bool writable)
+{
+	u64 *pt = mkvm_mmu_walk(mmu, gpa, true);
+
+	if (!pt)
+		return -ENOMEM;
+	WRITE_ONCE(pt[mkvm_mmu_index(gpa, 1)], mmu->fmt->leaf(hpa, writable));
+	return 0;
+}
+
+/**
+ * mkvm_mmu_unmap() - remove the leaves of a range of guest frames
+ * @mmu:    the tree
+ * @gfn:    first guest frame
+ * @npages: number of frames
+ *
+ * The caller must flush every vCPU's TLB before the pages may be reused.
+ *
+ * Context: struct mkvm's mmu_lock held.
+ */
+void mkvm_mmu_unmap(struct mkvm_mmu *mmu, u64 gfn, u64 npages)
+{
+	u64 gpa = gfn << PAGE_SHIFT, end = (gfn + npages) << PAGE_SHIFT;
+
+	while (gpa < end) {
+		u64 *pt = mkvm_mmu_walk(mmu, gpa, false);
+
+		if (pt)
+			WRITE_ONCE(pt[mkvm_mmu_index(gpa, 1)], 0);
+		gpa += PAGE_SIZE;
+	}
+}

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vcpu.c - vCPU file descriptors, the KVM_RUN loop and its scheduling hooks.
+ *
+ * KVM_CREATE_VCPU returns an anonymous-inode fd. Its mmap area is page 0:
+ * struct kvm_run, page 1: the PIO data page (KVM_PIO_PAGE_OFFSET), as
+ * Documentation/virt/kvm/api.rst 5 describes. Every vCPU ioctl runs under
+ * the vCPU mutex, with the vCPU "loaded": a preempt notifier tells the
+ * vendor whenever the thread is scheduled in on a CPU or out of it, so
+ * per-CPU state (host save area, ASID) always matches the CPU we run on.
+ *
+ * The run loop (mkvm_vcpu_ioctl_run):
+ *   1. finish the previous exit if userspace owed us data (PIO/MMIO read),
+ *      even when immediate_exit is set (api.rst: "complete pending
+ *      operations");
+ *   2. immediate_exit: return -EINTR (exit_reason untouched, as in KVM);
+ *      a pending signal: -EINTR with KVM_EXIT_INTR;
+ *   3. give the CPU away if the scheduler wants it (cond_resched);
+ *   4. enter the guest once (vendor vcpu_run, which re-checks signals and
+ *      need_resched with interrupts off, so a wakeup cannot be lost);
+ *   5. an exit handled in the kernel loops to 2; anything else returns to
+ *      userspace with kvm_run filled in.
+ *
+ * Userspace owns the kvm_run page and may write it at any time; only
+ * immediate_exit is read from it, once per KVM_RUN.
+ *
+ * Non-goals for now: KVM_SET_SIGNAL_MASK, coalesced MMIO, KVM_SET_GUEST_DEBUG.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "minikvm.h"
+#include "arch_ops.h"
+#include "compat.h"
+
+static inline struct mkvm_vcpu *preempt_to_vcpu(struct preempt_notifier *pn)
+{
+	return container_of(pn, struct mkvm_vcpu, preempt);
+}
+
+static void mkvm_sched_in(struct preempt_notifier *pn, int cpu)
+{
+	struct mkvm_vcpu *vcpu = preempt_to_vcpu(pn);
+
+	vcpu->cpu = cpu;
+	mkvm_ops->vcpu_load(vcpu, cpu);
+}
+
+static void mkvm_sched_out(struct preempt_notifier *pn,
+			   struct task_struct *next)
+{
+	struct mkvm_vcpu *vcpu = preempt_to_vcpu(pn);
+
+	mkvm_ops->vcpu_put(vcpu);
+	vcpu->cpu = -1;
+}
+
+static struct preempt_ops mkvm_preempt_ops = {
+	.sched_in = mkvm_sched_in,
+	.sched_out = mkvm_sched_out,
+};
+
+/* Make the vCPU current on this CPU for the length of an ioctl. */
+static void mkvm_vcpu_load(struct mkvm_vcpu *vcpu)
+{
+	int cpu = get_cpu();
+
+	preempt_notifier_register(&vcpu->preempt);
+	vcpu->cpu = cpu;
+	mkvm_ops->vcpu_load(vcpu, cpu);
+	put_cpu();
+}
+
+static void mkvm_vcpu_put(struct mkvm_vcpu *vcpu)
+{
+	preempt_disable();
+	mkvm_ops->vcpu_put(vcpu);
+	vcpu->cpu = -1;
+	preempt_notifier_unregister(&vcpu->preempt);
+	preempt_enable();
+}
+
+static void mkvm_kick_ipi(void *unused)
+{
+	/* Nothing to do: the interrupt itself made the guest exit. */
+}
+
+/**
+ * mkvm_vcpu_kick_all() - make every vCPU that is in guest mode leave it
+ * @vm: the VM
+ *
+ * A vCPU checks for pending work (TLB flush generation, signals) with
+ * interrupts disabled right before entering the guest, so after this
+ * returns every vCPU either has left guest mode or will see that work.
+ *
+ * Context: process context; sends and waits for IPIs.
+ */
+void mkvm_vcpu_kick_all(struct mkvm *vm)
+{
+	unsigned int i, n = READ_ONCE(vm->nr_vcpus);
+	int me = get_cpu();
+
+	/* Pairs with the entry path's check after disabling interrupts. */
+	smp_mb();
+	for (i = 0; i < n; i++) {
+		int cpu = READ_ONCE(vm->vcpus[i]->cpu);
+
+		if (cpu >= 0 && cpu != me && cpu_online(cpu))
+			smp_call_function_single(cpu, mkvm_kick_ipi, NULL, 1);
+	}
+	put_cpu();
+}
+
+/* Deliver the data of a PIO IN that userspace has just completed. */
+static void mkvm_complete_pio_in(struct mkvm_vcpu *vcpu)
+{
+	unsigned int size = vcpu->pending_io_size;
+	struct kvm_regs regs;
+	u32 data = 0;
+
+	/* The size was fixed at exit time; run->io is userspace's to scribble. */
+	memcpy(&data, vcpu->pio_page, size);
+	mkvm_ops->get_regs(vcpu, &regs);
+	switch (size) {
+	case 1:
+		regs.rax = (regs.rax & ~0xffULL) | (u8)data;
+		break;
+	case 2:
+		regs.rax = (regs.rax & ~0xffffULL) | (u16)data;
+		break;
+	default:
+		/* A 32-bit register write zero-extends (SDM Vol. 1 3.4.1.1). */
+		regs.rax = (u32)data;
+		break;
+	}
+	mkvm_ops->set_regs(vcpu, &regs);
+}
+
+static int mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	if (vcpu->pending_io) {
+		mkvm_complete_pio_in(vcpu);
+		vcpu->pending_io = false;
+	}
+
+	/*
+	 * KVM returns -EINTR here without touching exit_reason (it still
+	 * names the previous exit); only a signal below says KVM_EXIT_INTR.
+	 */
+	if (mkvm_run_immediate_exit(run))
+		return -EINTR;
+
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			r = -EINTR;
+			break;
+		}
+		cond_resched();
+		r = mkvm_ops->vcpu_run(vcpu);
+		if (r <= 0)
+			break;
+	}
+	return r;
+}
+
+static long mkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
+			    unsigned long arg)
+{
+	struct mkvm_vcpu *vcpu = filp->private_data;
+	void __user *argp = (void __user *)arg;
+	long r;
+
+	if (vcpu->vm->mm != current->mm)
+		return -EIO;
+
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	mkvm_vcpu_load(vcpu);
+
+	switch (ioctl) {
+	case KVM_RUN:
+		r = -EINVAL;
+		if (arg)
+			break;
+		r = mkvm_vcpu_ioctl_run(vcpu);
+		break;
+	case KVM_GET_REGS: {
+		struct kvm_regs regs;
+
+		memset(&regs, 0, sizeof(regs));
+		mkvm_ops->get_regs(vcpu, &regs);
+		r = copy_to_user(argp, &regs, sizeof(regs)) ? -EFAULT : 0;
+		break;
+	}
+	case KVM_SET_REGS: {
+		struct kvm_regs regs;
+
+		r = -EFAULT;
+		if (copy_from_user(&regs, argp, sizeof(regs)))
+			break;
+		mkvm_ops->set_regs(vcpu, &regs);
+		r = 0;
+		break;
+	}
+	case KVM_GET_SREGS: {
+		struct kvm_sregs sregs;
+
+		memset(&sregs, 0, sizeof(sregs));
+		mkvm_ops->get_sregs(vcpu, &sregs);
+		r = copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
+		break;
+	}
+	case KVM_SET_SREGS: {
+		struct kvm_sregs sregs;
+
+		r = -EFAULT;
+		if (copy_from_user(&sregs, argp, sizeof(sregs)))
+			break;
+		r = mkvm_check_sregs(vcpu, &sregs);
+		if (!r)
+			mkvm_ops->set_sregs(vcpu, &sregs);
+		break;
+	}
+	default:
+		r = -EINVAL;	/* kvm_arch_vcpu_ioctl()'s answer on x86 */
+		break;
+	}
+
+	mkvm_vcpu_put(vcpu);
+	mutex_unlock(&vcpu->mutex);
+	return r;
+}
+
+static vm_fault_t mkvm_vcpu_fault(struct vm_fault *vmf)
+{
+	struct mkvm_vcpu *vcpu = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff == 0)
+		page = virt_to_page(vcpu->run);
+	else if (vmf->pgoff == KVM_PIO_PAGE_OFFSET)
+		page = virt_to_page(vcpu->pio_page);
+	else
+		return VM_FAULT_SIGBUS;
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct mkvm_vcpu_vm_ops = {
+	.fault = mkvm_vcpu_fault,
+};
+
+static int mkvm_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	vma->vm_ops = &mkvm_vcpu_vm_ops;
+	return 0;
+}
+
+static int mkvm_vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct mkvm_vcpu *vcpu = filp->private_data;
+
+	/* The vCPU itself lives until the VM goes (KVM does the same). */
+	mkvm_vm_put(vcpu->vm);
+	return 0;
+}
+
+static const struct file_operations mkvm_vcpu_fops = {
+	.owner = THIS_MODULE,
+	.release = mkvm_vcpu_release,
+	.unlocked_ioctl = mkvm_vcpu_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = mkvm_vcpu_mmap,
+};
+
+/**
+ * mkvm_vcpu_free() - free a vCPU at VM destruction
+ * @vcpu: the vCPU; its fd is closed and it cannot run
+ */
+void mkvm_vcpu_free(struct mkvm_vcpu *vcpu)
+{
+	mkvm_ops->vcpu_free(vcpu);
+	free_page((unsigned long)vcpu->pio_page);
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+}
+
+/**
+ * mkvm_vcpu_create() - KVM_CREATE_VCPU
+ * @vm: the VM
+ * @id: the vCPU id (APIC ID); below KVM_CAP_MAX_VCPU_ID and unique
+ *
+ * Context: process context, from a VM ioctl; takes vm->lock.
+ * Return: the vCPU fd, -EINVAL for a bad id, -EEXIST for a duplicate,
+ * -ENOMEM.
+ */
+int mkvm_vcpu_create(struct mkvm *vm, unsigned long id)
+{
+	struct mkvm_vcpu *vcpu;
+	unsigned int i;
+	int r;
+
+	if (id >= MKVM_MAX_VCPUS)
+		return -EINVAL;
+
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return -ENOMEM;
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->cpu = -1;
+	mutex_init(&vcpu->mutex);
+	preempt_notifier_init(&vcpu->preempt, &mkvm_preempt_ops);
+	r = -ENOMEM;
+	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->pio_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->run || !vcpu->pio_page)
+		goto free;
+
+	r = mkvm_ops->vcpu_create(vcpu);
+	if (r)
+		goto free;
+
+	mutex_lock(&vm->lock);
+	r = -EINVAL;
+	if (vm->nr_vcpus >= MKVM_MAX_VCPUS)
+		goto unlock;
+	r = -EEXIST;
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i]->id == id)
+			goto unlock;
+
+	/* The vCPU fd holds a VM reference, dropped when it is closed. */
+	mkvm_vm_get(vm);
+	r = anon_inode_getfd("minikvm-vcpu", &mkvm_vcpu_fops, vcpu,
+			     O_RDWR | O_CLOEXEC);
+	if (r < 0) {
+		mkvm_vm_put(vm);
+		goto unlock;
+	}
+	vm->vcpus[vm->nr_vcpus] = vcpu;
+	/* Readers (kick) see the pointer before the count. */
+	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
+	mutex_unlock(&vm->lock);
+	return r;
+
+unlock:
+	mutex_unlock(&vm->lock);
+	mkvm_ops->vcpu_free(vcpu);
+free:
+	free_page((unsigned long)vcpu->pio_page);
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+	return r;
+}

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * x86/svm/exit.c - what to do after #VMEXIT, one handler per exit code.
+ *
+ * After VMRUN returns, the VMCB's EXITCODE says why (AMD APM Vol. 2,
+ * Appendix C "SVM Intercept Exit Codes") and EXITINFO1/EXITINFO2 add
+ * details. A handler either finishes the job in the kernel (return 1: enter
+ * the guest again) or fills struct kvm_run for userspace (return 0), as
+ * Documentation/virt/kvm/api.rst 5 describes each exit.
+ *
+ * Instruction lengths: with NRIP-save (CPUID 8000_000Ah EDX[3]) the CPU
+ * tells us the next RIP; the emulated EPYC in our tests has none, so for
+ * the fixed-length instructions we intercept the length is known here
+ * (prefixes on HLT/CPUID/RDMSR/WRMSR are architecturally meaningless and
+ * compilers do not emit them). IOIO always carries the next RIP in
+ * EXITINFO2 (15.10.2).
+ *
+ * Anything unexpected becomes KVM_EXIT_INTERNAL_ERROR with the exit code
+ * and info in run->internal.data: the VM stops, the host never crashes.
+ *
+ * The companion file for Intel is x86/vmx/exit.c.
+ *
+ * Non-goals for now: MMIO decoding (nested page faults outside RAM end in
+ * an internal error until the decoder lands), string I/O, MSR storage
+ * (every RDMSR/WRMSR gets #GP), CPUID tables (CPUID returns zeros, as KVM
+ * does before KVM_SET_CPUID2).
+ */
+#include <linux/kvm.h>
+#include <asm/traps.h>
+
+#include "../../arch_ops.h"
+#include "../../compat.h"
+#include "svm.h"
+
+/* EXITINFO1 of IOIO (APM 15.10.2). */
+#define IOIO_TYPE_IN	BIT(0)
+#define IOIO_STR	BIT(2)
+#define IOIO_REP	BIT(3)
+#define IOIO_SIZE_SHIFT	4
+#define IOIO_SIZE_MASK	(7 << IOIO_SIZE_SHIFT)
+#define IOIO_PORT_SHIFT	16
+
+/* EXITINFO1 of a nested page fault: a #PF error code (APM 15.25.6). */
+#define NPF_WRITE	BIT_ULL(1)
+
+static void mkvm_svm_skip(struct mkvm_vcpu *vcpu, unsigned int len)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	if (mkvm_svm_caps.features & MKVM_SVM_FEAT_NRIPS)
+		vmcb->save.rip = vmcb->control.next_rip;
+	else
+		vmcb->save.rip += len;
+}
+
+static int mkvm_svm_internal_error(struct mkvm_vcpu *vcpu, u32 suberror)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = 4;
+	run->internal.data[0] = mkvm_vmcb_exit_code(c);
+	run->internal.data[1] = c->exit_info_1;
+	run->internal.data[2] = c->exit_info_2;
+	run->internal.data[3] = to_svm(vcpu)->vmcb->save.rip;
+	return 0;
+}
+
+static int mkvm_svm_exit_io(struct mkvm_vcpu *vcpu)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	u64 info = vmcb->control.exit_info_1;
+	struct kvm_run *run = vcpu->run;
+	unsigned int size = (info & IOIO_SIZE_MASK) >> IOIO_SIZE_SHIFT;
+
+	/* SZ8/SZ16/SZ32 are one-hot: 1, 2, 4 bytes. */
+	if (size != 1 && size != 2 && size != 4)
+		return mkvm_svm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+	if (info & (IOIO_STR | IOIO_REP))
+		return mkvm_svm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = (info & IOIO_TYPE_IN) ? KVM_EXIT_IO_IN :
+						    KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = info >> IOIO_PORT_SHIFT;
+	run->io.count = 1;
+	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	if (info & IOIO_TYPE_IN) {
+		/* Completed at the next KVM_RUN with what userspace wrote. */
+		vcpu->pending_io = true;
+		vcpu->pending_io_size = size;
+		/* No stale OUT data for userspace to misread (KVM shows 0). */
+		memset(vcpu->pio_page, 0, size);
+	} else {
+		memcpy(vcpu->pio_page, &vmcb->save.rax, size);
+	}
+	/* EXITINFO2 is the next RIP, with or without NRIP-save. */
+	vmcb->save.rip = vmcb->control.exit_info_2;
+	return 0;
+}
+
+static int mkvm_svm_exit_npf(struct mkvm_vcpu *vcpu)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+	bool write = c->exit_info_1 & NPF_WRITE;
+	int r;
+
+	r = mkvm_svm_map_gpa(vcpu->vm, c->exit_info_2, write);
+	if (r)
+		return r;	/* 1: mapped, go again; <0: KVM_RUN fails */
+	/* Not RAM (or a write to a read-only slot): MMIO, not decoded yet. */
+	return mkvm_svm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+}
+
+/**
+ * mkvm_svm_dump_vmcb() - print the VMCB fields that explain a failed entry
+ * @vcpu: the vCPU
+ * @why:  one word for the first line
+ *
+ * VMRUN's consistency checks (APM 15.5.1) fail with EXITCODE -1 and no
+ * further detail, so the state they check is printed for the user to read.
+ */
+void mkvm_svm_dump_vmcb(struct mkvm_vcpu *vcpu, const char *why)
+{
+	const struct vmcb *v = to_svm(vcpu)->vmcb;
+	const struct vmcb_save_area *s = &v->save;
+	const struct vmcb_control_area *c = &v->control;
+
+	pr_err("vCPU %u: %s; VMCB at %pa:\n", vcpu->id, why,
+	       &to_svm(vcpu)->vmcb_pa);
+	pr_err("  exit_code %#llx info1 %#llx info2 %#llx asid %u tlb_ctl %u\n",
+	       mkvm_vmcb_exit_code(c), c->exit_info_1, c->exit_info_2, c->asid,
+	       c->tlb_ctl);
+	pr_err("  int_ctl %#x nested_ctl %#llx ncr3 %#llx event_inj %#x\n",
+	       c->int_ctl, (u64)mkvm_vmcb_np_ctl(c), c->nested_cr3, c->event_inj);
+	pr_err("  cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx cpl %u\n",
+	       s->cr0, s->cr3, s->cr4, s->efer, s->cpl);
+	pr_err("  rip %#llx rsp %#llx rflags %#llx dr6 %#llx dr7 %#llx\n",
+	       s->rip, s->rsp, s->rflags, s->dr6, s->dr7);
+	pr_err("  cs %04x/%#llx/%#x/%#x ss %04x/%#llx/%#x/%#x\n",
+	       s->cs.selector, s->cs.base, s->cs.limit, s->cs.attrib,
+	       s->ss.selector, s->ss.base, s->ss.limit, s->ss.attrib);
+	pr_err("  tr %04x/%#llx/%#x/%#x gdtr %#llx/%#x idtr %#llx/%#x\n",
+	       s->tr.selector, s->tr.base, s->tr.limit, s->tr.attrib,
+	       s->gdtr.base, s->gdtr.limit, s->idtr.base, s->idtr.limit);
+}
+
+/**
+ * mkvm_svm_handle_exit() - dispatch on the VMCB's exit code
+ * @vcpu: the vCPU that just left the guest
+ *
+ * Return: 1 to re-enter, 0 for userspace (vcpu->run filled), <0 errno.
+ */
+int mkvm_svm_handle_exit(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	struct kvm_run *run = vcpu->run;
+	u64 code = mkvm_vmcb_exit_code(c);
+
+	vcpu->stat_exits[code < 64 ? code : 63]++;
+
+	switch (code) {
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+	case SVM_EXIT_SMI:
+		/* The host took it at STGI/STI; just go back. */
+		return 1;
+	case SVM_EXIT_IOIO:
+		return mkvm_svm_exit_io(vcpu);
+	case SVM_EXIT_NPF:
+		return mkvm_svm_exit_npf(vcpu);
+	case SVM_EXIT_HLT:
+		mkvm_svm_skip(vcpu, 1);		/* F4 */
+		run->exit_reason = KVM_EXIT_HLT;
+		return 0;
+	case SVM_EXIT_CPUID: {
+		unsigned long *g = svm->regs;
+
+		/* No CPUID table yet: zeros, as KVM gives without one. */
+		svm->vmcb->save.rax = 0;
+		g[MKVM_R_RBX] = 0;
+		g[MKVM_R_RCX] = 0;
+		g[MKVM_R_RDX] = 0;
+		mkvm_svm_skip(vcpu, 2);		/* 0F A2 */
+		return 1;
+	}
+	case SVM_EXIT_MSR:
+		/* No MSR is emulated yet: #GP, like an unknown MSR on KVM. */
+		mkvm_svm_inject_exception(vcpu, X86_TRAP_GP, true, 0);
+		return 1;
+	case SVM_EXIT_INVD:
+		mkvm_svm_skip(vcpu, 2);		/* 0F 08: caches are coherent */
+		return 1;
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMMCALL:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_MONITOR:
+	case SVM_EXIT_MWAIT:
+	case SVM_EXIT_XSETBV:
+		/* Not offered to the guest (CPUID says so): #UD. */
+		mkvm_svm_inject_exception(vcpu, X86_TRAP_UD, false, 0);
+		return 1;
+	case SVM_EXIT_EXCP_BASE + AC_VECTOR:
+		/* Reflected, but through us: no microcode loop (CVE-2015-5307). */
+		mkvm_svm_inject_exception(vcpu, AC_VECTOR, true, 0);
+		return 1;
+	case SVM_EXIT_EXCP_BASE + DB_VECTOR:
+		/* Likewise for #DB (CVE-2015-8104). */
+		mkvm_svm_inject_exception(vcpu, DB_VECTOR, false, 0);
+		return 1;
+	case SVM_EXIT_SHUTDOWN:
+		/* The VMCB is undefined after a shutdown (APM 15.12). */
+		mkvm_svm_vcpu_reset(vcpu);
+		run->exit_reason = KVM_EXIT_SHUTDOWN;
+		return 0;
+	case SVM_EXIT_ERR:
+		mkvm_svm_dump_vmcb(vcpu, "VMRUN failed its consistency checks");
+		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_entry_failure_reason = code;
+		run->fail_entry.cpu = raw_smp_processor_id();
+		return 0;
+	default:
+		return mkvm_svm_internal_error(vcpu,
+					       KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+	}
+}

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * x86/svm/vcpu.c - one SVM vCPU: its VMCB, its registers, and one trip
+ * into the guest.
+ *
+ * The VMCB (AMD APM Vol. 2, Appendix B) is the vCPU: the control area says
+ * what exits (intercepts), the save area holds the guest's segment, control
+ * and RAX/RSP/RIP/RFLAGS state. minikvm keeps no other copy of that state,
+ * so KVM_GET/SET_REGS and KVM_GET/SET_SREGS read and write the VMCB.
+ *
+ * Intercepts (15.9-15.13): everything that could let the guest touch host
+ * resources or loop the CPU exits: every I/O port and MSR (all-ones
+ * permission maps), CPUID, HLT, INVD, SHUTDOWN, physical INTR/NMI/SMI, all
+ * SVM instructions (VMRUN must be intercepted - 15.5.1), MONITOR/MWAIT,
+ * XSETBV, and the #AC/#DB exceptions, whose microcode-level loops could
+ * otherwise hang the physical CPU (CVE-2015-5307, CVE-2015-8104).
+ *
+ * The companion file for Intel is x86/vmx/vcpu.c.
+ *
+ * Non-goals for now: event injection beyond exceptions, XSAVE state
+ * (x87/SSE only), TSC offsetting, LBR virtualisation.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/sched/signal.h>
+#include <linux/io.h>
+#include <asm/fpu/api.h>
+#include <asm/processor-flags.h>
+#include <asm/msr-index.h>
+#include <asm/traps.h>
+
+#include "../../arch_ops.h"
+#include "../../compat.h"
+#include "svm.h"
+
+static void mkvm_svm_intercept(struct vmcb *vmcb, unsigned int bit)
+{
+	vmcb->control.intercepts[bit / 32] |= BIT(bit % 32);
+}
+
+static void mkvm_svm_set_seg(struct vmcb_seg *seg, u16 sel, u64 base,
+			     u32 limit, u16 attrib)
+{
+	seg->selector = sel;
+	seg->base = base;
+	seg->limit = limit;
+	seg->attrib = attrib;
+}
+
+/**
+ * mkvm_svm_vcpu_reset() - put the vCPU in the state after RESET/INIT
+ * @vcpu: the vCPU
+ *
+ * Real mode at F000:FFF0 with CS.base = FFFF0000 (APM Vol. 2, 14.1.3
+ * "Processor Initialization State"). Also used after a shutdown exit,
+ * because the VMCB is undefined after #VMEXIT(SHUTDOWN) (15.12).
+ */
+void mkvm_svm_vcpu_reset(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
+	struct vmcb_control_area *c = &vmcb->control;
+	struct vmcb_save_area *save = &vmcb->save;
+	static const unsigned int intercepts[] = {
+		INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI, INTERCEPT_CPUID,
+		INTERCEPT_INVD, INTERCEPT_HLT, INTERCEPT_INVLPGA,
+		INTERCEPT_IOIO_PROT, INTERCEPT_MSR_PROT, INTERCEPT_SHUTDOWN,
+		INTERCEPT_VMRUN, INTERCEPT_VMMCALL, INTERCEPT_VMLOAD,
+		INTERCEPT_VMSAVE, INTERCEPT_STGI, INTERCEPT_CLGI,
+		INTERCEPT_SKINIT, INTERCEPT_MONITOR, INTERCEPT_MWAIT,
+		INTERCEPT_XSETBV,
+		INTERCEPT_EXCEPTION_OFFSET + AC_VECTOR,
+		INTERCEPT_EXCEPTION_OFFSET + DB_VECTOR,
+	};
+	struct mkvm_svm_vm *svm_vm = vcpu->vm->arch;
+	u8 *fx = svm->guest_fpu;
+	unsigned int i;
+
+	memset(vmcb, 0, PAGE_SIZE);
+	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
+		mkvm_svm_intercept(vmcb, intercepts[i]);
+	c->iopm_base_pa = mkvm_svm_iopm_pa;
+	c->msrpm_base_pa = mkvm_svm_msrpm_pa;
+	/* Guest IF masks only virtual interrupts; host IF gates physical. */
+	c->int_ctl = V_INTR_MASKING_MASK;
+	mkvm_vmcb_np_ctl(c) = MKVM_VMCB_NP_ENABLE;
+	c->nested_cr3 = svm_vm->npt.root_pa;
+
+	mkvm_svm_set_seg(&save->cs, 0xf000, 0xffff0000, 0xffff, 0x9b);
+	mkvm_svm_set_seg(&save->ds, 0, 0, 0xffff, 0x93);
+	mkvm_svm_set_seg(&save->es, 0, 0, 0xffff, 0x93);
+	mkvm_svm_set_seg(&save->ss, 0, 0, 0xffff, 0x93);
+	mkvm_svm_set_seg(&save->fs, 0, 0, 0xffff, 0x93);
+	mkvm_svm_set_seg(&save->gs, 0, 0, 0xffff, 0x93);
+	mkvm_svm_set_seg(&save->ldtr, 0, 0, 0xffff, 0x82);
+	mkvm_svm_set_seg(&save->tr, 0, 0, 0xffff, 0x8b);
+	save->gdtr.limit = 0xffff;
+	save->idtr.limit = 0xffff;
+	save->cr0 = X86_CR0_NW | X86_CR0_CD | X86_CR0_ET;
+	/* EFER.SVME must be 1 in the guest's EFER image (15.5.1). */
+	save->efer = EFER_SVME;
+	save->rflags = X86_EFLAGS_FIXED;
+	save->rip = 0xfff0;
+	save->dr6 = 0xffff0ff0;
+	save->dr7 = 0x400;
+	save->g_pat = 0x0007040600070406ULL;	/* the PAT reset value */
+
+	memset(svm->regs, 0, sizeof(svm->regs));
+	/* EDX = family/model/stepping after reset; KVM reports 0x600. */
+	svm->regs[MKVM_R_RDX] = 0x600;
+
+	memset(fx, 0, 512);
+	*(u16 *)&fx[0] = 0x37f;			/* FCW after FNINIT */
+	*(u32 *)&fx[24] = 0x1f80;		/* MXCSR reset value */
+	svm->need_flush = true;
+}
+
+/**
+ * mkvm_svm_vcpu_create() - allocate the VMCB and reset the vCPU
+ * @vcpu: the new vCPU
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int mkvm_svm_vcpu_create(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_svm_vcpu *svm;
+
+	svm = kzalloc(sizeof(*svm), GFP_KERNEL_ACCOUNT);
+	if (!svm)
+		return -ENOMEM;
+	svm->vmcb = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	/* kmalloc(512) is 512-byte aligned; FXSAVE needs 16. */
+	svm->guest_fpu = kzalloc(512, GFP_KERNEL_ACCOUNT);
+	if (!svm->vmcb || !svm->guest_fpu) {
+		free_page((unsigned long)svm->vmcb);
+		kfree(svm->guest_fpu);
+		kfree(svm);
+		return -ENOMEM;
+	}
+	svm->vmcb_pa = virt_to_phys(svm->vmcb);
+	svm->asid_cpu = -1;
+	vcpu->arch = svm;
+	mkvm_svm_vcpu_reset(vcpu);
+	return 0;
+}
+
+/**
+ * mkvm_svm_vcpu_free() - free what mkvm_svm_vcpu_create() allocated
+ * @vcpu: the vCPU
+ */
+void mkvm_svm_vcpu_free(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
+
+	if (!svm)
+		return;
+	free_page((unsigned long)svm->vmcb);
+	kfree(svm->guest_fpu);
+	kfree(svm);
+	vcpu->arch = NULL;
+}
+
+/**
+ * mkvm_svm_vcpu_load() - the vCPU thread runs on @cpu now
+ * @vcpu: the vCPU
+ * @cpu:  the CPU
+ *
+ * Nothing to load: the VMCB is addressed by physical address at VMRUN and
+ * the ASID is checked at every entry (npt.c).
+ */
+void mkvm_svm_vcpu_load(struct mkvm_vcpu *vcpu, int cpu)
+{
+}
+
+/** mkvm_svm_vcpu_put() - the vCPU thread leaves its CPU */
+void mkvm_svm_vcpu_put(struct mkvm_vcpu *vcpu)
+{
+}
+
+/**
+ * mkvm_svm_inject_exception() - deliver an exception at the next entry
+ * @vcpu:      the vCPU
+ * @vector:    exception vector
+ * @has_error: whether the exception pushes an error code
+ * @error:     the error code
+ *
+ * Uses the VMCB's EVENTINJ field (APM 15.20).
+ */
+void mkvm_svm_inject_exception(struct mkvm_vcpu *vcpu, u8 vector,
+			       bool has_error, u32 error)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+
+	c->event_inj = vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID |
+		       (has_error ? SVM_EVTINJ_VALID_ERR : 0);
+	c->event_inj_err = error;
+}
+
+/**
+ * mkvm_svm_vcpu_run() - enter the guest once and handle the exit
+ * @vcpu: the vCPU, loaded on this CPU
+ *
+ * Return: 1 to re-enter, 0 with vcpu->run filled for userspace, or a
+ * negative errno.
+ */
+int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
+	u8 *fx = svm->guest_fpu;
+	int r;
+
+	/*
+	 * kernel_fpu_begin() parks the VMM thread's own FPU registers in
+	 * memory (they come back on return to userspace), so the guest's
+	 * x87/SSE state can live in the registers while it runs.
+	 */
+	kernel_fpu_begin();
+	local_irq_disable();
+
+	/* Checked again with interrupts off: a kick now cannot be lost. */
+	if (signal_pending(current) || need_resched()) {
+		local_irq_enable();
+		kernel_fpu_end();
+		return 1;
+	}
+
+	mkvm_svm_pick_asid(vcpu, smp_processor_id());
+	asm volatile("fxrstor64 %0" : : "m" (*(u8 (*)[512])fx));
+
+	/* GIF=0: no interrupt, NMI or SMI is taken until STGI. */
+	asm volatile("clgi" ::: "memory");
+	asm volatile("vmsave %%rax" : : "a" (mkvm_svm_host_save_pa()) : "memory");
+	r = mkvm_svm_vmrun(svm->vmcb_pa, svm->regs, mkvm_svm_host_save_pa());
+	asm volatile("stgi" ::: "memory");
+
+	asm volatile("fxsave64 %0" : "=m" (*(u8 (*)[512])fx));
+	svm->vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	/* The interrupt that caused #VMEXIT(INTR), if any, is taken here. */
+	local_irq_enable();
+	kernel_fpu_end();
+
+	if (r) {
+		pr_err_ratelimited("SVM instruction faulted on CPU %d\n",
+				   raw_smp_processor_id());
+		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		vcpu->run->fail_entry.hardware_entry_failure_reason = -1;
+		return 0;
+	}
+	return mkvm_svm_handle_exit(vcpu);
+}
+
+/* SVM VMCB attribute format <-> struct kvm_segment (APM 15.5.1, B.2). */
+static void mkvm_svm_seg_get(const struct vmcb_seg *s, struct kvm_segment *k)
+{
+	u16 a = s->attrib;
+
+	k->base = s->base;
+	k->limit = s->limit;
+	k->selector = s->selector;
+	k->type = a & 0xf;
+	k->s = (a >> 4) & 1;
+	k->dpl = (a >> 5) & 3;
+	k->present = (a >> 7) & 1;
+	k->avl = (a >> 8) & 1;
+	k->l = (a >> 9) & 1;
+	k->db = (a >> 10) & 1;
+	k->g = (a >> 11) & 1;
+	k->unusable = !k->present;
+}
+
+static void mkvm_svm_seg_set(struct vmcb_seg *s, const struct kvm_segment *k)
+{
+	s->base = k->base;
+	s->limit = k->limit;
+	s->selector = k->selector;
+	s->attrib = k->unusable ? 0 :
+		    (k->type & 0xf) | (k->s & 1) << 4 | (k->dpl & 3) << 5 |
+		    (k->present & 1) << 7 | (k->avl & 1) << 8 |
+		    (k->l & 1) << 9 | (k->db & 1) << 10 | (k->g & 1) << 11;
+}
+
+/**
+ * mkvm_svm_get_regs() - KVM_GET_REGS
+ * @vcpu: the vCPU
+ * @regs: filled in
+ */
+void mkvm_svm_get_regs(struct mkvm_vcpu *vcpu, struct kvm_regs *regs)
+{
+	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
+	const unsigned long *g = svm->regs;
+
+	regs->rax = svm->vmcb->save.rax;
+	regs->rbx = g[MKVM_R_RBX];
+	regs->rcx = g[MKVM_R_RCX];
+	regs->rdx = g[MKVM_R_RDX];
+	regs->rsi = g[MKVM_R_RSI];
+	regs->rdi = g[MKVM_R_RDI];
+	regs->rsp = svm->vmcb->save.rsp;
+	regs->rbp = g[MKVM_R_RBP];
+	regs->r8 = g[MKVM_R_R8];
+	regs->r9 = g[MKVM_R_R9];
+	regs->r10 = g[MKVM_R_R10];
+	regs->r11 = g[MKVM_R_R11];
+	regs->r12 = g[MKVM_R_R12];
+	regs->r13 = g[MKVM_R_R13];
+	regs->r14 = g[MKVM_R_R14];
+	regs->r15 = g[MKVM_R_R15];
+	regs->rip = svm->vmcb->save.rip;
+	regs->rflags = svm->vmcb->save.rflags;
+}
+
+/**
+ * mkvm_svm_set_regs() - KVM_SET_REGS
+ * @vcpu: the vCPU
+ * @regs: the new values
+ */
+void mkvm_svm_set_regs(struct mkvm_vcpu *vcpu, const struct kvm_regs *regs)
+{
+	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
+	unsigned long *g = svm->regs;
+
+	svm->vmcb->save.rax = regs->rax;
+	g[MKVM_R_RBX] = regs->rbx;
+	g[MKVM_R_RCX] = regs->rcx;
+	g[MKVM_R_RDX] = regs->rdx;
+	g[MKVM_R_RSI] = regs->rsi;
+	g[MKVM_R_RDI] = regs->rdi;
+	svm->vmcb->save.rsp = regs->rsp;
+	g[MKVM_R_RBP] = regs->rbp;
+	g[MKVM_R_R8] = regs->r8;
+	g[MKVM_R_R9] = regs->r9;
+	g[MKVM_R_R10] = regs->r10;
+	g[MKVM_R_R11] = regs->r11;
+	g[MKVM_R_R12] = regs->r12;
+	g[MKVM_R_R13] = regs->r13;
+	g[MKVM_R_R14] = regs->r14;
+	g[MKVM_R_R15] = regs->r15;
+	svm->vmcb->save.rip = regs->rip;
+	/* Bit 1 is always 1; reserved bits are 0 (SDM Vol. 1 3.4.3). */
+	svm->vmcb->save.rflags = (regs->rflags & 0x3f7fd7) | X86_EFLAGS_FIXED;
+}
+
+/**
+ * mkvm_svm_get_sregs() - KVM_GET_SREGS
+ * @vcpu:  the vCPU
+ * @sregs: filled in
+ */
+void mkvm_svm_get_sregs(struct mkvm_vcpu *vcpu, struct kvm_sregs *sregs)
+{
+	const struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
+
+	mkvm_svm_seg_get(&s->cs, &sregs->cs);
+	mkvm_svm_seg_get(&s->ds, &sregs->ds);
+	mkvm_svm_seg_get(&s->es, &sregs->es);
+	mkvm_svm_seg_get(&s->fs, &sregs->fs);
+	mkvm_svm_seg_get(&s->gs, &sregs->gs);
+	mkvm_svm_seg_get(&s->ss, &sregs->ss);
+	mkvm_svm_seg_get(&s->tr, &sregs->tr);
+	mkvm_svm_seg_get(&s->ldtr, &sregs->ldt);
+	sregs->gdt.base = s->gdtr.base;
+	sregs->gdt.limit = s->gdtr.limit;
+	sregs->idt.base = s->idtr.base;
+	sregs->idt.limit = s->idtr.limit;
+	sregs->cr0 = s->cr0;
+	sregs->cr2 = s->cr2;
+	sregs->cr3 = s->cr3;
+	sregs->cr4 = s->cr4;
+	/* SVME is ours, not the guest's. */
+	sregs->efer = s->efer & ~EFER_SVME;
+	sregs->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+			   (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+}
+
+/**
+ * mkvm_svm_set_sregs() - KVM_SET_SREGS, already validated
+ * @vcpu:  the vCPU
+ * @sregs: the new state (mkvm_check_sregs() accepted it)
+ */
+void mkvm_svm_set_sregs(struct mkvm_vcpu *vcpu, const struct kvm_sregs *sregs)
+{
+	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_save_area *s = &svm->vmcb->save;
+
+	mkvm_svm_seg_set(&s->cs, &sregs->cs);
+	mkvm_svm_seg_set(&s->ds, &sregs->ds);
+	mkvm_svm_seg_set(&s->es, &sregs->es);
+	mkvm_svm_seg_set(&s->fs, &sregs->fs);
+	mkvm_svm_seg_set(&s->gs, &sregs->gs);
+	mkvm_svm_seg_set(&s->ss, &sregs->ss);
+	mkvm_svm_seg_set(&s->tr, &sregs->tr);
+	mkvm_svm_seg_set(&s->ldtr, &sregs->ldt);
+	s->gdtr.base = sregs->gdt.base;
+	s->gdtr.limit = sregs->gdt.limit;
+	s->idtr.base = sregs->idt.base;
+	s->idtr.limit = sregs->idt.limit;
+	s->cr0 = sregs->cr0;
+	s->cr2 = sregs->cr2;
+	s->cr3 = sregs->cr3;
+	s->cr4 = sregs->cr4;
+	s->efer = sregs->efer | EFER_SVME;
+	/* SS.DPL is the CPL (APM 15.5.1 consistency checks use it). */
+	s->cpl = sregs->ss.dpl;
+	/* New paging state: the guest's cached translations are stale. */
+	svm->need_flush = true;
+}

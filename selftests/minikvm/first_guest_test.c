@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * first_guest_test - the smallest guest that proves KVM_RUN works end to end.
+ *
+ * A real-mode guest (set up through KVM_SET_SREGS/KVM_SET_REGS) does
+ *	mov $0x42, %al;  out %al, $0x10     -> KVM_EXIT_IO out, data 0x42
+ *	in $0x11, %al                       -> KVM_EXIT_IO in; userspace answers 0x99
+ *	out %al, $0x12                      -> the answer arrived in AL
+ *	mov $0x1234, %bx; mov %bl, (0x2000) -> a store through nested paging
+ *	hlt                                 -> KVM_EXIT_HLT (no in-kernel irqchip)
+ * and the host checks every exit, the memory, and RIP/RAX afterwards. It
+ * runs on /dev/kvm and /dev/minikvm; minikvm is skipped where its backend
+ * cannot run guests yet (no KVM_CAP_USER_MEMORY).
+ */
+#include <sys/mman.h>
+#include "mkvm_test.h"
+
+static const unsigned char guest_code[] = {
+	0xb0, 0x42,			/* mov $0x42, %al */
+	0xe6, 0x10,			/* out %al, $0x10 */
+	0xe4, 0x11,			/* in $0x11, %al */
+	0xe6, 0x12,			/* out %al, $0x12 */
+	0xbb, 0x34, 0x12,		/* mov $0x1234, %bx */
+	0x88, 0x1e, 0x00, 0x20,		/* mov %bl, (0x2000) */
+	0xf4,				/* hlt */
+};
+
+#define MEM_SIZE	0x10000
+
+FIXTURE(dev) {
+	int fd, vm, vcpu;
+	unsigned char *mem;
+	struct kvm_run *run;
+	long run_size;
+};
+
+FIXTURE_VARIANT(dev) {
+	const char *path;
+};
+
+FIXTURE_VARIANT_ADD(dev, kvm) {
+	.path = KVM_DEV,
+};
+
+FIXTURE_VARIANT_ADD(dev, minikvm) {
+	.path = MINIKVM_DEV,
+};
+
+FIXTURE_SETUP(dev)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = MEM_SIZE,
+	};
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	self->fd = mkvm_open_dev(_metadata, variant->path);
+	if (mkvm_ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY) <= 0)
+		MKVM_SKIP("%s cannot run guests on this CPU yet", variant->path);
+	self->vm = mkvm_ioctl(self->fd, KVM_CREATE_VM, 0);
+	ASSERT_GE(self->vm, 0);
+
+	self->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->mem);
+	memcpy(self->mem, guest_code, sizeof(guest_code));
+	region.userspace_addr = (unsigned long)self->mem;
+	ASSERT_EQ(0, mkvm_ioctl(self->vm, KVM_SET_USER_MEMORY_REGION,
+				(unsigned long)&region));
+
+	self->vcpu = mkvm_ioctl(self->vm, KVM_CREATE_VCPU, 0);
+	ASSERT_GE(self->vcpu, 0);
+	self->run_size = mkvm_ioctl(self->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	ASSERT_GT(self->run_size, 0);
+	self->run = mmap(NULL, self->run_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, self->vcpu, 0);
+	ASSERT_NE(MAP_FAILED, self->run);
+
+	/* Architectural reset state: real mode, CS F000 based at FFFF0000. */
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_GET_SREGS,
+				(unsigned long)&sregs));
+	EXPECT_EQ(0xf000, sregs.cs.selector);
+	EXPECT_EQ(0xffff0000, sregs.cs.base);
+	EXPECT_EQ(0x60000010, sregs.cr0);
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_GET_REGS,
+				(unsigned long)&regs));
+	EXPECT_EQ(0xfff0, regs.rip);
+	EXPECT_EQ(2, regs.rflags);
+
+	sregs.cs.selector = 0;
+	sregs.cs.base = 0;
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_SET_SREGS,
+				(unsigned long)&sregs));
+	memset(&regs, 0, sizeof(regs));
+	regs.rflags = 2;
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_SET_REGS,
+				(unsigned long)&regs));
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	/* The run mapping holds the vCPU file (and so the VM) alive. */
+	munmap(self->run, self->run_size);
+	munmap(self->mem, MEM_SIZE);
+	close(self->vcpu);
+	close(self->vm);
+	close(self->fd);
+}
+
+static unsigned char *pio_data(struct kvm_run *run)
+{
+	return (unsigned char *)run + run->io.data_offset;
+}
+
+static void expect_io(struct __test_metadata *_metadata, struct kvm_run *run,
+		      int dir, int port)
+{
+	ASSERT_EQ(KVM_EXIT_IO, run->exit_reason);
+	EXPECT_EQ(dir, run->io.direction);
+	EXPECT_EQ(port, run->io.port);
+	EXPECT_EQ(1, run->io.size);
+	EXPECT_EQ(1, run->io.count);
+}
+
+TEST_F(dev, pio_mem_hlt)
+{
+	struct kvm_regs regs;
+
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_RUN, 0));
+	expect_io(_metadata, self->run, KVM_EXIT_IO_OUT, 0x10);
+	EXPECT_EQ(0x42, *pio_data(self->run));
+
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_RUN, 0));
+	expect_io(_metadata, self->run, KVM_EXIT_IO_IN, 0x11);
+	*pio_data(self->run) = 0x99;
+
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_RUN, 0));
+	expect_io(_metadata, self->run, KVM_EXIT_IO_OUT, 0x12);
+	EXPECT_EQ(0x99, *pio_data(self->run));
+
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_RUN, 0));
+	ASSERT_EQ(KVM_EXIT_HLT, self->run->exit_reason);
+	EXPECT_EQ(0x34, self->mem[0x2000]);
+
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_GET_REGS, (unsigned long)&regs));
+	EXPECT_EQ(sizeof(guest_code), regs.rip);
+	EXPECT_EQ(0x99, regs.rax & 0xff);
+	EXPECT_EQ(0x1234, regs.rbx);
+}
+
+TEST_F(dev, immediate_exit_completes_pio_in)
+{
+	struct kvm_regs regs;
+
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_RUN, 0));	/* out 0x10 */
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_RUN, 0));	/* in 0x11 */
+	expect_io(_metadata, self->run, KVM_EXIT_IO_IN, 0x11);
+	*pio_data(self->run) = 0x77;
+
+	/*
+	 * Pending I/O completes, then -EINTR. KVM (6.1 and 6.12) leaves
+	 * exit_reason as it was; only a signal sets KVM_EXIT_INTR.
+	 */
+	self->run->immediate_exit = 1;
+	EXPECT_EQ(-EINTR, mkvm_ioctl(self->vcpu, KVM_RUN, 0));
+	EXPECT_EQ(KVM_EXIT_IO, self->run->exit_reason);
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_GET_REGS, (unsigned long)&regs));
+	EXPECT_EQ(0x77, regs.rax & 0xff);
+	EXPECT_EQ(6, regs.rip);
+
+	self->run->immediate_exit = 0;
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_RUN, 0));
+	expect_io(_metadata, self->run, KVM_EXIT_IO_OUT, 0x12);
+	EXPECT_EQ(0x77, *pio_data(self->run));
+}
+
+TEST_HARNESS_MAIN
