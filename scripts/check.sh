@@ -7,7 +7,8 @@
 # usage: scripts/check.sh [--only STEP[,STEP...]] [--skip STEP[,STEP...]] [--list]
 #
 # Steps, in order (default: all):
-#   unit      host unit tests of mkvm (make -C userspace test)
+#   unit      host unit tests: mkvm (make -C userspace test) and the module's pure logic
+#             (make -C selftests/unit test)
 #   build     W=1 module builds against 6.1, 6.12 and the debug kernel (scripts/matrix.sh);
 #             sid's 7.x build is `make matrix` only (it needs a 1 GB debootstrap chroot)
 #   lint      checkpatch --strict, sparse, kernel-doc (scripts/lint.sh)
@@ -98,26 +99,31 @@ module_for() { # SEL -> path of minikvm.ko
 }
 
 # ------------------------------------------------------------------------------- steps
-step_unit() {
-	if [ ! -f userspace/Makefile ]; then
-		account unit 0 0 1 "no userspace/ yet"
+# unit_suite NAME DIR: run "make -C DIR test", read its "N passed, N failed" line.
+unit_suite() {
+	local name=$1 dir=$2 rc=0 line p f
+	log "unit: make -C $dir test"
+	make -C "$dir" test >"$OUT/unit-$name.log" 2>&1 || rc=$?
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$OUT/unit-$name.log" | tail -n 1 || true)
+	if [ -z "$line" ]; then
+		tail -n 30 "$OUT/unit-$name.log" >&2
+		account "unit-$name" 0 1 0 "no result line; see out/check/unit-$name.log"
 		return
 	fi
-	log "unit: make -C userspace test"
-	local rc=0 line
-	make -C userspace test >"$OUT/unit.log" 2>&1 || rc=$?
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$OUT/unit.log" | tail -n 1 || true)
-	if [ -n "$line" ]; then
-		local p f
-		p=${line%% passed*}
-		f=${line#*passed, }
-		f=${f%% failed*}
-		[ "$rc" = 0 ] || [ "$f" != 0 ] || f=1
-		account unit "$p" "$f" 0 "$([ "$f" = 0 ] || echo "see out/check/unit.log")"
-	else
-		tail -n 30 "$OUT/unit.log" >&2
-		account unit 0 1 0 "no result line; see out/check/unit.log"
-	fi
+	p=${line%% passed*}
+	f=${line#*passed, }
+	f=${f%% failed*}
+	[ "$rc" = 0 ] || [ "$f" != 0 ] || f=1
+	account "unit-$name" "$p" "$f" 0 "$([ "$f" = 0 ] || echo "see out/check/unit-$name.log")"
+}
+
+step_unit() {
+	# mkvm's host tests, and the module's pure logic (decoder, page walker)
+	# compiled unchanged for the host.
+	local ran=0
+	if [ -f userspace/Makefile ]; then unit_suite mkvm userspace; ran=1; fi
+	if [ -f selftests/unit/Makefile ]; then unit_suite module selftests/unit; ran=1; fi
+	[ "$ran" = 1 ] || account unit 0 0 1 "no unit tests yet"
 }
 
 step_build() {
