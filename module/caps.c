@@ -34,6 +34,7 @@ long mkvm_check_extension(struct mkvm *vm, long cap)
 	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
 	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
 	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_EXT_CPUID:
 		return mkvm_can_run_guests();
 	case KVM_CAP_NR_MEMSLOTS:
 		return mkvm_can_run_guests() ? MKVM_NR_MEMSLOTS : 0;

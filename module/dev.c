@@ -10,6 +10,7 @@
  *   KVM_CHECK_EXTENSION     what caps.c says is really implemented
  *   KVM_CREATE_VM           type 0 only; returns a VM fd (vm.c)
  *   KVM_GET_VCPU_MMAP_SIZE  the size of the vCPU mmap area
+ *   KVM_GET_SUPPORTED_CPUID the CPUID leaves minikvm can offer (x86/cpuid.c)
  *
  * Anything else is refused with -EINVAL, exactly as kvm_dev_ioctl() does;
  * the same goes for a non-zero argument where KVM demands zero.
@@ -46,6 +47,10 @@ static long mkvm_dev_ioctl(struct file *filp, unsigned int ioctl,
 		return mkvm_check_extension(NULL, arg);
 	case KVM_CREATE_VM:
 		return mkvm_vm_create(arg);
+	case KVM_GET_SUPPORTED_CPUID:
+		if (!mkvm_can_run_guests())
+			return -EINVAL;
+		return mkvm_get_supported_cpuid((void __user *)arg);
 	case KVM_GET_VCPU_MMAP_SIZE:
 		if (arg)
 			return -EINVAL;

@@ -17,6 +17,7 @@
  *   [l] protected by mkvm_vm_list_lock
  *   [m] protected by struct mkvm's mmu_lock
  *   [v] protected by struct mkvm's lock
+ *   [u] protected by struct mkvm_vcpu's mutex (vCPU ioctls)
  */
 #ifndef MKVM_MINIKVM_H
 #define MKVM_MINIKVM_H
@@ -115,6 +116,11 @@ struct mkvm {
  * @pending_io_size: Access size of that read (1, 2 or 4 for PIO), fixed
  *		at exit time: userspace may rewrite run->io meanwhile.
  * @seen_tlb_gen: The VM @tlb_gen this vCPU's TLB is current for.
+ * @cpuid:	[u] The table KVM_SET_CPUID2 installed (CPUID exits answer
+ *		from it), @cpuid_nent entries; NULL until set.
+ * @cpuid_nent:	[u] Its length.
+ * @has_run:	[u] KVM_RUN has entered the guest at least once; KVM then
+ *		refuses a different CPUID table.
  * @stat_exits:	Exit counters by reason (debugfs).
  * @arch:	[c] The vendor's per-vCPU state (VMCB/VMCS...).
  */
@@ -129,6 +135,9 @@ struct mkvm_vcpu {
 	bool pending_io;
 	unsigned int pending_io_size;
 	int seen_tlb_gen;
+	struct kvm_cpuid_entry2 *cpuid;
+	int cpuid_nent;
+	bool has_run;
 	u64 stat_exits[64];
 	void *arch;
 };
@@ -152,6 +161,16 @@ void mkvm_vm_put(struct mkvm *vm);
 /* vcpu.c */
 int mkvm_vcpu_create(struct mkvm *vm, unsigned long id);
 void mkvm_vcpu_free(struct mkvm_vcpu *vcpu);
+
+/* x86/cpuid.c */
+#define MKVM_MAX_CPUID_ENTRIES	256
+long mkvm_get_supported_cpuid(struct kvm_cpuid2 __user *argp);
+long mkvm_vcpu_set_cpuid2(struct mkvm_vcpu *vcpu,
+			  struct kvm_cpuid2 __user *argp);
+long mkvm_vcpu_get_cpuid2(struct mkvm_vcpu *vcpu,
+			  struct kvm_cpuid2 __user *argp);
+void mkvm_cpuid_emulate(struct mkvm_vcpu *vcpu, u32 *eax, u32 *ebx, u32 *ecx,
+			u32 *edx, bool osxsave);
 
 /* x86/sregs.c */
 int mkvm_check_sregs(struct mkvm_vcpu *vcpu, const struct kvm_sregs *sregs);

@@ -33,6 +33,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 
 #include "minikvm.h"
 #include "arch_ops.h"
@@ -165,6 +166,7 @@ static int mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
+		vcpu->has_run = true;
 		r = mkvm_ops->vcpu_run(vcpu);
 		if (r <= 0)
 			break;
@@ -230,6 +232,12 @@ static long mkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 			mkvm_ops->set_sregs(vcpu, &sregs);
 		break;
 	}
+	case KVM_SET_CPUID2:
+		r = mkvm_vcpu_set_cpuid2(vcpu, argp);
+		break;
+	case KVM_GET_CPUID2:
+		r = mkvm_vcpu_get_cpuid2(vcpu, argp);
+		break;
 	default:
 		r = -EINVAL;	/* kvm_arch_vcpu_ioctl()'s answer on x86 */
 		break;
@@ -290,6 +298,7 @@ static const struct file_operations mkvm_vcpu_fops = {
 void mkvm_vcpu_free(struct mkvm_vcpu *vcpu)
 {
 	mkvm_ops->vcpu_free(vcpu);
+	kvfree(vcpu->cpuid);
 	free_page((unsigned long)vcpu->pio_page);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);

@@ -176,4 +176,92 @@ TEST_F(dev, immediate_exit_completes_pio_in)
 	EXPECT_EQ(0x77, *pio_data(self->run));
 }
 
+/*
+ * At 0x100: mov $0x4abcdef0, %eax; mov $7, %ecx; cpuid; hlt.
+ * The leaf is invented, so the answer can only come from our table.
+ */
+static const unsigned char cpuid_code[] = {
+	0x66, 0xb8, 0xf0, 0xde, 0xbc, 0x4a,	/* mov $0x4abcdef0, %eax */
+	0x66, 0xb9, 0x07, 0x00, 0x00, 0x00,	/* mov $7, %ecx */
+	0x0f, 0xa2,				/* cpuid */
+	0xf4,					/* hlt */
+};
+
+TEST_F(dev, cpuid_from_table)
+{
+	struct {
+		struct kvm_cpuid2 hdr;
+		struct kvm_cpuid_entry2 e[2];
+	} c = { .hdr.nent = 2 };
+	struct kvm_regs regs;
+
+	/* For ECX=7 the indexed entry must be chosen, not the plain one. */
+	c.e[0] = (struct kvm_cpuid_entry2){ .function = 0x4abcdef0,
+		.index = 7, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+		.eax = 0x55, .ebx = 0x66, .ecx = 0x77, .edx = 0x88 };
+	c.e[1] = (struct kvm_cpuid_entry2){ .function = 0x4abcdef0,
+		.index = 3, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+		.eax = 0x11, .ebx = 0x22, .ecx = 0x33, .edx = 0x44 };
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_SET_CPUID2, (unsigned long)&c));
+
+	memcpy(self->mem + 0x100, cpuid_code, sizeof(cpuid_code));
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_GET_REGS, (unsigned long)&regs));
+	regs.rip = 0x100;
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_SET_REGS, (unsigned long)&regs));
+
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_RUN, 0));
+	ASSERT_EQ(KVM_EXIT_HLT, self->run->exit_reason);
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_GET_REGS, (unsigned long)&regs));
+	EXPECT_EQ(0x55, regs.rax);
+	EXPECT_EQ(0x66, regs.rbx);
+	EXPECT_EQ(0x77, regs.rcx);
+	EXPECT_EQ(0x88, regs.rdx);
+	EXPECT_EQ(0x100 + sizeof(cpuid_code), regs.rip);
+
+	/* KVM_GET_CPUID2 gives the table back; too small a buffer: E2BIG. */
+	memset(&c, 0, sizeof(c));
+	c.hdr.nent = 1;
+	EXPECT_EQ(-E2BIG, mkvm_ioctl(self->vcpu, KVM_GET_CPUID2,
+				     (unsigned long)&c));
+	EXPECT_EQ(1, c.hdr.nent);	/* KVM writes nent back only on success */
+	c.hdr.nent = 2;
+	EXPECT_EQ(0, mkvm_ioctl(self->vcpu, KVM_GET_CPUID2, (unsigned long)&c));
+	EXPECT_EQ(0x55, c.e[0].eax);
+}
+
+TEST_F(dev, supported_cpuid)
+{
+	struct {
+		struct kvm_cpuid2 hdr;
+		struct kvm_cpuid_entry2 e[256];
+	} c = { .hdr.nent = 256 };
+	bool leaf1 = false;
+	unsigned int i;
+
+	ASSERT_EQ(0, mkvm_ioctl(self->fd, KVM_GET_SUPPORTED_CPUID,
+				(unsigned long)&c));
+	ASSERT_GT(c.hdr.nent, 1);
+	for (i = 0; i < c.hdr.nent; i++) {
+		if (c.e[i].function == 1)
+			leaf1 = true;
+		/*
+		 * KVM offers nested VMX/SVM and leaves the hypervisor bit to
+		 * userspace; minikvm offers no nesting and sets the bit.
+		 */
+		if (!mkvm_is_minikvm(variant->path))
+			continue;
+		if (c.e[i].function == 1) {
+			EXPECT_TRUE(c.e[i].ecx & (1u << 31));
+			EXPECT_FALSE(c.e[i].ecx & (1u << 5)) TH_LOG("VMX offered");
+		}
+		if (c.e[i].function == 0x80000001)
+			EXPECT_FALSE(c.e[i].ecx & (1u << 2)) TH_LOG("SVM offered");
+	}
+	EXPECT_TRUE(leaf1);
+	/* Too small a buffer. */
+	c.hdr.nent = 1;
+	EXPECT_EQ(-E2BIG, mkvm_ioctl(self->fd, KVM_GET_SUPPORTED_CPUID,
+				     (unsigned long)&c));
+}
+
 TEST_HARNESS_MAIN

@@ -22,11 +22,12 @@
  *
  * Non-goals for now: MMIO decoding (nested page faults outside RAM end in
  * an internal error until the decoder lands), string I/O, MSR storage
- * (every RDMSR/WRMSR gets #GP), CPUID tables (CPUID returns zeros, as KVM
- * does before KVM_SET_CPUID2).
+ * (every RDMSR/WRMSR gets #GP). CPUID answers from the vCPU's
+ * KVM_SET_CPUID2 table (x86/cpuid.c).
  */
 #include <linux/kvm.h>
 #include <asm/traps.h>
+#include <asm/processor-flags.h>
 
 #include "../../arch_ops.h"
 #include "../../compat.h"
@@ -179,12 +180,15 @@ int mkvm_svm_handle_exit(struct mkvm_vcpu *vcpu)
 		return 0;
 	case SVM_EXIT_CPUID: {
 		unsigned long *g = svm->regs;
+		u32 a = svm->vmcb->save.rax, b, c = g[MKVM_R_RCX], d;
 
-		/* No CPUID table yet: zeros, as KVM gives without one. */
-		svm->vmcb->save.rax = 0;
-		g[MKVM_R_RBX] = 0;
-		g[MKVM_R_RCX] = 0;
-		g[MKVM_R_RDX] = 0;
+		mkvm_cpuid_emulate(vcpu, &a, &b, &c, &d,
+				   svm->vmcb->save.cr4 & X86_CR4_OSXSAVE);
+		/* CPUID writes all four registers, zero-extended (SDM 2A). */
+		svm->vmcb->save.rax = a;
+		g[MKVM_R_RBX] = b;
+		g[MKVM_R_RCX] = c;
+		g[MKVM_R_RDX] = d;
 		mkvm_svm_skip(vcpu, 2);		/* 0F A2 */
 		return 1;
 	}
