@@ -316,9 +316,23 @@ void gl_vcpu_setup(struct gl_vcpu *vcpu, enum gl_mode mode,
 
 	gl_get_sregs(vcpu, &sregs);
 	if (mode == GL_MODE_REAL) {
-		/* The reset state, with CS based at 0 instead of FFFF0000. */
-		sregs.cs.selector = 0;
-		sregs.cs.base = 0;
+		/* Like the reset state, with CS based at 0 not FFFF0000. */
+		struct kvm_segment *segs[] = { &sregs.cs, &sregs.ds, &sregs.es,
+					       &sregs.fs, &sregs.gs, &sregs.ss };
+		unsigned int i;
+
+		for (i = 0; i < 6; i++) {
+			memset(segs[i], 0, sizeof(*segs[i]));
+			segs[i]->limit = 0xffff;
+			segs[i]->type = i ? 3 : 11;
+			segs[i]->present = 1;
+			segs[i]->s = 1;
+		}
+		sregs.cr0 &= ~(CR0_PE | CR0_PG);
+		sregs.cr4 = 0;
+		sregs.efer = 0;
+		sregs.idt.base = 0;
+		sregs.idt.limit = 0x3ff;
 	} else {
 		sregs.gdt.base = GL_GDT_GPA;
 		sregs.gdt.limit = 6 * 8 - 1;
