@@ -62,6 +62,10 @@ struct mkvm_vcpu;
  * @set_regs:	KVM_SET_REGS (values already copied from userspace).
  * @get_sregs:	KVM_GET_SREGS.
  * @set_sregs:	KVM_SET_SREGS, after common validation.
+ * @get_msr:	Read an MSR whose guest value the vendor holds (VMCB/VMCS);
+ *		-ENOENT for any other MSR.
+ * @set_msr:	Write one, with the CPU's #GP rules: -EINVAL to refuse,
+ *		-ENOENT when not the vendor's. @host: from KVM_SET_MSRS.
  */
 struct mkvm_arch_ops {
 	const char *name;
@@ -87,6 +91,8 @@ struct mkvm_arch_ops {
 	void (*get_sregs)(struct mkvm_vcpu *vcpu, struct kvm_sregs *sregs);
 	void (*set_sregs)(struct mkvm_vcpu *vcpu,
 			  const struct kvm_sregs *sregs);
+	int (*get_msr)(struct mkvm_vcpu *vcpu, u32 msr, u64 *data);
+	int (*set_msr)(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host);
 };
 
 extern const struct mkvm_arch_ops mkvm_vmx_ops;

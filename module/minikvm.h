@@ -62,6 +62,26 @@ struct mkvm_memslot {
 struct mkvm_vcpu;
 
 /**
+ * struct mkvm_vcpu_msrs - guest MSRs kept in plain storage (x86/msr.c)
+ * @apic_base:	IA32_APIC_BASE.
+ * @misc_enable: IA32_MISC_ENABLE.
+ * @tsc_aux:	IA32_TSC_AUX (RDTSCP is not offered; the value is stored).
+ * @mtrr_def_type: IA32_MTRR_DEF_TYPE.
+ * @mtrr_fixed:	The 11 fixed-range MTRRs, 64K_00000 first.
+ * @mtrr_var:	IA32_MTRR_PHYSBASE0/PHYSMASK0 ... 7, interleaved.
+ *
+ * MSRs whose value lives in the VMCB/VMCS are the vendor's.
+ */
+struct mkvm_vcpu_msrs {
+	u64 apic_base;
+	u64 misc_enable;
+	u64 tsc_aux;
+	u64 mtrr_def_type;
+	u64 mtrr_fixed[11];
+	u64 mtrr_var[16];
+};
+
+/**
  * struct mkvm - one virtual machine
  * @mm:		[c] The address space of the process that created the VM.
  *		KVM refuses VM ioctls from any other mm (-EIO) because
@@ -121,6 +141,7 @@ struct mkvm {
  * @cpuid_nent:	[u] Its length.
  * @has_run:	[u] KVM_RUN has entered the guest at least once; KVM then
  *		refuses a different CPUID table.
+ * @msrs:	[u] MSRs in plain storage (x86/msr.c).
  * @stat_exits:	Exit counters by reason (debugfs).
  * @arch:	[c] The vendor's per-vCPU state (VMCB/VMCS...).
  */
@@ -138,6 +159,7 @@ struct mkvm_vcpu {
 	struct kvm_cpuid_entry2 *cpuid;
 	int cpuid_nent;
 	bool has_run;
+	struct mkvm_vcpu_msrs msrs;
 	u64 stat_exits[64];
 	void *arch;
 };
@@ -171,6 +193,13 @@ long mkvm_vcpu_get_cpuid2(struct mkvm_vcpu *vcpu,
 			  struct kvm_cpuid2 __user *argp);
 void mkvm_cpuid_emulate(struct mkvm_vcpu *vcpu, u32 *eax, u32 *ebx, u32 *ecx,
 			u32 *edx, bool osxsave);
+
+/* x86/msr.c */
+int mkvm_get_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 *data);
+int mkvm_set_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host);
+long mkvm_vcpu_msrs_ioctl(struct mkvm_vcpu *vcpu, struct kvm_msrs __user *argp,
+			  bool set);
+void mkvm_vcpu_msrs_reset(struct mkvm_vcpu *vcpu);
 
 /* x86/sregs.c */
 int mkvm_check_sregs(struct mkvm_vcpu *vcpu, const struct kvm_sregs *sregs);

@@ -232,6 +232,12 @@ static long mkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 			mkvm_ops->set_sregs(vcpu, &sregs);
 		break;
 	}
+	case KVM_GET_MSRS:
+		r = mkvm_vcpu_msrs_ioctl(vcpu, argp, false);
+		break;
+	case KVM_SET_MSRS:
+		r = mkvm_vcpu_msrs_ioctl(vcpu, argp, true);
+		break;
 	case KVM_SET_CPUID2:
 		r = mkvm_vcpu_set_cpuid2(vcpu, argp);
 		break;
@@ -339,6 +345,7 @@ int mkvm_vcpu_create(struct mkvm *vm, unsigned long id)
 	r = mkvm_ops->vcpu_create(vcpu);
 	if (r)
 		goto free;
+	mkvm_vcpu_msrs_reset(vcpu);
 
 	mutex_lock(&vm->lock);
 	r = -EINVAL;

@@ -264,4 +264,82 @@ TEST_F(dev, supported_cpuid)
 				     (unsigned long)&c));
 }
 
+TEST_F(dev, msrs_host_and_guest)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[5];
+	} m = { .hdr.nmsrs = 5 };
+	/* rdmsr(LSTAR); out %al,$0x21; mov $0xdeadbeef,%ecx; rdmsr; hlt */
+	static const unsigned char code[] = {
+		0x66, 0xb9, 0x82, 0x00, 0x00, 0xc0,	/* mov $0xc0000082, %ecx */
+		0x0f, 0x32,				/* rdmsr */
+		0xe6, 0x21,				/* out %al, $0x21 */
+		0x66, 0xb9, 0xef, 0xbe, 0xad, 0xde,	/* mov $0xdeadbeef, %ecx */
+		0x0f, 0x32,				/* rdmsr: #GP */
+		0xf4,
+	};
+	/* #GP handler (IVT entry 13 -> 0000:0300): out %al,$0x20 with 0xab. */
+	static const unsigned char gp_handler[] = {
+		0xb0, 0xab, 0xe6, 0x20, 0xf4,
+	};
+	struct kvm_regs regs;
+
+	m.e[0] = (struct kvm_msr_entry){ .index = 0xc0000082,	/* LSTAR */
+					 .data = 0xffffffff81000042ULL };
+	m.e[1] = (struct kvm_msr_entry){ .index = 0x277,	/* PAT */
+					 .data = 0x0007040600070406ULL };
+	m.e[2] = (struct kvm_msr_entry){ .index = 0xc0000081,	/* STAR */
+					 .data = 0x0023001000000000ULL };
+	m.e[3] = (struct kvm_msr_entry){ .index = 0x2ff,	/* MTRRdefType */
+					 .data = 0xc06 };
+	m.e[4] = (struct kvm_msr_entry){ .index = 0x174,	/* SYSENTER_CS */
+					 .data = 0x10 };
+	ASSERT_EQ(5, mkvm_ioctl(self->vcpu, KVM_SET_MSRS, (unsigned long)&m));
+	memset(m.e, 0, sizeof(m.e));
+	m.e[0].index = 0xc0000082;
+	m.e[1].index = 0x277;
+	m.e[2].index = 0xc0000081;
+	m.e[3].index = 0x2ff;
+	m.e[4].index = 0x174;
+	ASSERT_EQ(5, mkvm_ioctl(self->vcpu, KVM_GET_MSRS, (unsigned long)&m));
+	EXPECT_EQ(0xffffffff81000042ULL, m.e[0].data);
+	EXPECT_EQ(0x0007040600070406ULL, m.e[1].data);
+	EXPECT_EQ(0x0023001000000000ULL, m.e[2].data);
+	EXPECT_EQ(0xc06, m.e[3].data);
+	EXPECT_EQ(0x10, m.e[4].data);
+
+	/* Processing stops at the first refusal: the count says where. */
+	m.hdr.nmsrs = 2;
+	m.e[0] = (struct kvm_msr_entry){ .index = 0x174, .data = 0x8 };
+	m.e[1] = (struct kvm_msr_entry){ .index = 0xc0000082,
+					 .data = 0x0000800000000000ULL };
+	EXPECT_EQ(1, mkvm_ioctl(self->vcpu, KVM_SET_MSRS, (unsigned long)&m))
+		TH_LOG("a non-canonical LSTAR must be refused");
+	m.hdr.nmsrs = 1;
+	m.e[0] = (struct kvm_msr_entry){ .index = 0xdeadbeef };
+	EXPECT_EQ(0, mkvm_ioctl(self->vcpu, KVM_GET_MSRS, (unsigned long)&m));
+
+	/* The guest reads the same value, and #GP on an unknown MSR. */
+	memcpy(self->mem + 0x200, code, sizeof(code));
+	memcpy(self->mem + 0x300, gp_handler, sizeof(gp_handler));
+	self->mem[13 * 4 + 0] = 0x00;	/* IVT[13] = 0000:0300 */
+	self->mem[13 * 4 + 1] = 0x03;
+	self->mem[13 * 4 + 2] = 0x00;
+	self->mem[13 * 4 + 3] = 0x00;
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_GET_REGS, (unsigned long)&regs));
+	regs.rip = 0x200;
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_SET_REGS, (unsigned long)&regs));
+
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_RUN, 0));
+	expect_io(_metadata, self->run, KVM_EXIT_IO_OUT, 0x21);
+	EXPECT_EQ(0x42, *pio_data(self->run));
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_GET_REGS, (unsigned long)&regs));
+	EXPECT_EQ(0xffffffff, regs.rdx);
+
+	ASSERT_EQ(0, mkvm_ioctl(self->vcpu, KVM_RUN, 0));
+	expect_io(_metadata, self->run, KVM_EXIT_IO_OUT, 0x20);
+	EXPECT_EQ(0xab, *pio_data(self->run)) TH_LOG("no #GP for an unknown MSR");
+}
+
 TEST_HARNESS_MAIN

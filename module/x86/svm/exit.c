@@ -20,10 +20,11 @@
  *
  * The companion file for Intel is x86/vmx/exit.c.
  *
+ * CPUID answers from the vCPU's KVM_SET_CPUID2 table (x86/cpuid.c),
+ * RDMSR/WRMSR from x86/msr.c.
+ *
  * Non-goals for now: MMIO decoding (nested page faults outside RAM end in
- * an internal error until the decoder lands), string I/O, MSR storage
- * (every RDMSR/WRMSR gets #GP). CPUID answers from the vCPU's
- * KVM_SET_CPUID2 table (x86/cpuid.c).
+ * an internal error until the decoder lands), string I/O.
  */
 #include <linux/kvm.h>
 #include <asm/traps.h>
@@ -116,6 +117,35 @@ static int mkvm_svm_exit_npf(struct mkvm_vcpu *vcpu)
 	return mkvm_svm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
 }
 
+/*
+ * RDMSR/WRMSR (APM 15.11): EXITINFO1 is 0 for RDMSR, 1 for WRMSR; the index
+ * is in ECX and the value in EDX:EAX. An MSR that does not exist, or a
+ * value the CPU would refuse, is #GP(0) in the guest - never a host access.
+ */
+static int mkvm_svm_exit_msr(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
+	unsigned long *g = svm->regs;
+	u32 msr = g[MKVM_R_RCX];
+	u64 data;
+
+	if (svm->vmcb->control.exit_info_1) {
+		data = (u32)svm->vmcb->save.rax | (u64)(u32)g[MKVM_R_RDX] << 32;
+		if (mkvm_set_msr(vcpu, msr, data, false))
+			goto gp;
+	} else {
+		if (mkvm_get_msr(vcpu, msr, &data))
+			goto gp;
+		svm->vmcb->save.rax = (u32)data;
+		g[MKVM_R_RDX] = data >> 32;
+	}
+	mkvm_svm_skip(vcpu, 2);		/* 0F 32 / 0F 30 */
+	return 1;
+gp:
+	mkvm_svm_inject_exception(vcpu, X86_TRAP_GP, true, 0);
+	return 1;
+}
+
 /**
  * mkvm_svm_dump_vmcb() - print the VMCB fields that explain a failed entry
  * @vcpu: the vCPU
@@ -193,9 +223,7 @@ int mkvm_svm_handle_exit(struct mkvm_vcpu *vcpu)
 		return 1;
 	}
 	case SVM_EXIT_MSR:
-		/* No MSR is emulated yet: #GP, like an unknown MSR on KVM. */
-		mkvm_svm_inject_exception(vcpu, X86_TRAP_GP, true, 0);
-		return 1;
+		return mkvm_svm_exit_msr(vcpu);
 	case SVM_EXIT_INVD:
 		mkvm_svm_skip(vcpu, 2);		/* 0F 08: caches are coherent */
 		return 1;

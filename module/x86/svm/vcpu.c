@@ -189,8 +189,12 @@ void mkvm_svm_vcpu_put(struct mkvm_vcpu *vcpu)
 void mkvm_svm_inject_exception(struct mkvm_vcpu *vcpu, u8 vector,
 			       bool has_error, u32 error)
 {
-	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+	struct vmcb *v = to_svm(vcpu)->vmcb;
+	struct vmcb_control_area *c = &v->control;
 
+	/* Real mode pushes no error code (SDM Vol. 3A 20.1.4); KVM drops it. */
+	if (!(v->save.cr0 & X86_CR0_PE))
+		has_error = false;
 	c->event_inj = vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID |
 		       (has_error ? SVM_EVTINJ_VALID_ERR : 0);
 	c->event_inj_err = error;

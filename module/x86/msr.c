@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * x86/msr.c - the guest's model-specific registers.
+ *
+ * Every RDMSR/WRMSR exits (SVM: all-ones MSR permission map, APM 15.11;
+ * VMX: all-ones MSR bitmaps, SDM 25.6.9), and userspace reads and writes
+ * the same registers with KVM_GET_MSRS/KVM_SET_MSRS (api.rst 4.18, 4.19).
+ * Both paths end here, so the guest and the VMM see one set of values and
+ * one set of rules:
+ *   - an MSR not in the table below does not exist: the guest gets #GP,
+ *     userspace gets a short count (KVM_SET_MSRS returns how many entries
+ *     it processed, stopping at the first failure, exactly as KVM);
+ *   - values are checked as the CPU would (SDM Vol. 4, Vol. 3A 2.2.1,
+ *     11.11 for MTRRs, 11.12.2 for PAT): reserved bits and non-canonical
+ *     addresses are #GP for the guest and a refusal for userspace.
+ * MSRs whose guest value lives in the VMCB/VMCS (EFER, syscall MSRs,
+ * segment bases, PAT, TSC offset) are handed to the vendor's get_msr /
+ * set_msr; the rest are plain storage in struct mkvm_vcpu_msrs.
+ *
+ * Non-goals for now: SPEC_CTRL and other speculation MSRs, performance
+ * counters, MCE banks, x2APIC MSRs (no in-kernel APIC yet),
+ * KVM_GET_MSR_INDEX_LIST.
+ */
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/msr-index.h>
+#include <asm/apicdef.h>
+
+#include "../minikvm.h"
+#include "../arch_ops.h"
+
+#define MKVM_MAX_MSR_ENTRIES	256	/* KVM's MAX_IO_MSRS */
+
+/* MTRRcap: 8 variable ranges, fixed ranges, write-combining (SDM 11.11.1). */
+#define MKVM_MTRR_CAP		(8 | BIT(8) | BIT(10))
+
+static bool mkvm_mtrr_type_ok(u8 t)
+{
+	/* UC, WC, WT, WP, WB (SDM Table 11-8); 2, 3 and >6 are reserved. */
+	return t == 0 || t == 1 || t == 4 || t == 5 || t == 6;
+}
+
+static int mkvm_fixed_mtrr_index(u32 msr)
+{
+	switch (msr) {
+	case MSR_MTRRfix64K_00000:
+		return 0;
+	case MSR_MTRRfix16K_80000:
+	case MSR_MTRRfix16K_A0000:
+		return 1 + msr - MSR_MTRRfix16K_80000;
+	case MSR_MTRRfix4K_C0000 ... MSR_MTRRfix4K_F8000:
+		return 3 + msr - MSR_MTRRfix4K_C0000;
+	default:
+		return -1;
+	}
+}
+
+/* Common MSRs: 0 and *data, or -ENOENT when not one of ours. */
+static int mkvm_common_get(struct mkvm_vcpu *vcpu, u32 msr, u64 *data)
+{
+	struct mkvm_vcpu_msrs *m = &vcpu->msrs;
+	int i = mkvm_fixed_mtrr_index(msr);
+
+	if (i >= 0) {
+		*data = m->mtrr_fixed[i];
+		return 0;
+	}
+	switch (msr) {
+	case MSR_IA32_APICBASE:
+		*data = m->apic_base;
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		*data = m->misc_enable;
+		return 0;
+	case MSR_TSC_AUX:
+		*data = m->tsc_aux;
+		return 0;
+	case MSR_MTRRcap:
+		*data = MKVM_MTRR_CAP;
+		return 0;
+	case MSR_MTRRdefType:
+		*data = m->mtrr_def_type;
+		return 0;
+	case 0x200 ... 0x20f:	/* IA32_MTRR_PHYSBASE0..PHYSMASK7 */
+		*data = m->mtrr_var[msr - 0x200];
+		return 0;
+	default:
+		return -ENOENT;
+	}
+}
+
+/* 0 stored, -EINVAL refused (#GP), -ENOENT not one of ours. */
+static int mkvm_common_set(struct mkvm_vcpu *vcpu, u32 msr, u64 data,
+			   bool host)
+{
+	struct mkvm_vcpu_msrs *m = &vcpu->msrs;
+	int i = mkvm_fixed_mtrr_index(msr), b;
+	u64 phys_mask = GENMASK_ULL(boot_cpu_data.x86_phys_bits - 1, 12);
+
+	if (i >= 0) {
+		for (b = 0; b < 8; b++)
+			if (!mkvm_mtrr_type_ok(data >> (8 * b)))
+				return -EINVAL;
+		m->mtrr_fixed[i] = data;
+		return 0;
+	}
+	switch (msr) {
+	case MSR_IA32_APICBASE:
+		/* BSP (8), x2APIC (10), enable (11), base; rest reserved. */
+		if (data & ~(phys_mask | BIT(8) | BIT(10) | BIT(11)))
+			return -EINVAL;
+		/* The BSP flag is the platform's, not the guest's. */
+		if (!host && ((data ^ m->apic_base) & BIT(8)))
+			return -EINVAL;
+		m->apic_base = data;
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		m->misc_enable = data;
+		return 0;
+	case MSR_TSC_AUX:
+		if (data >> 32)
+			return -EINVAL;
+		m->tsc_aux = data;
+		return 0;
+	case MSR_MTRRcap:
+		/* Read-only; KVM lets the host restore the value it read. */
+		return host && data == MKVM_MTRR_CAP ? 0 : -EINVAL;
+	case MSR_MTRRdefType:
+		if ((data & ~(0xffULL | BIT(10) | BIT(11))) ||
+		    !mkvm_mtrr_type_ok(data))
+			return -EINVAL;
+		m->mtrr_def_type = data;
+		return 0;
+	case 0x200 ... 0x20f:
+		if (msr & 1) {	/* PHYSMASK: valid bit 11 + mask */
+			if (data & ~(phys_mask | BIT(11)))
+				return -EINVAL;
+		} else {	/* PHYSBASE: type + base */
+			if ((data & ~(phys_mask | 0xff)) ||
+			    !mkvm_mtrr_type_ok(data))
+				return -EINVAL;
+		}
+		m->mtrr_var[msr - 0x200] = data;
+		return 0;
+	default:
+		return -ENOENT;
+	}
+}
+
+/**
+ * mkvm_get_msr() - read a guest MSR
+ * @vcpu: the vCPU
+ * @msr:  its index
+ * @data: the value
+ *
+ * Return: 0, or -EINVAL when the MSR does not exist for this guest.
+ */
+int mkvm_get_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 *data)
+{
+	int r = mkvm_common_get(vcpu, msr, data);
+
+	if (r == -ENOENT)
+		r = mkvm_ops->get_msr(vcpu, msr, data);
+	return r == -ENOENT ? -EINVAL : r;
+}
+
+/**
+ * mkvm_set_msr() - write a guest MSR
+ * @vcpu: the vCPU
+ * @msr:  its index
+ * @data: the value
+ * @host: written by userspace (KVM_SET_MSRS) rather than by the guest
+ *
+ * Return: 0, or -EINVAL for an unknown MSR or a value the CPU would #GP on.
+ */
+int mkvm_set_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host)
+{
+	int r = mkvm_common_set(vcpu, msr, data, host);
+
+	if (r == -ENOENT)
+		r = mkvm_ops->set_msr(vcpu, msr, data, host);
+	return r == -ENOENT ? -EINVAL : r;
+}
+
+/**
+ * mkvm_vcpu_msrs_ioctl() - KVM_GET_MSRS and KVM_SET_MSRS
+ * @vcpu: the vCPU (its mutex held)
+ * @argp: struct kvm_msrs in userspace
+ * @set:  KVM_SET_MSRS rather than KVM_GET_MSRS
+ *
+ * Return: the number of entries processed (it stops at the first MSR that
+ * does not exist or refuses its value), -E2BIG for 256 entries or more,
+ * -EFAULT, -ENOMEM.
+ */
+long mkvm_vcpu_msrs_ioctl(struct mkvm_vcpu *vcpu, struct kvm_msrs __user *argp,
+			  bool set)
+{
+	struct kvm_msr_entry *e;
+	struct kvm_msrs hdr;
+	long r;
+	u32 i;
+
+	if (copy_from_user(&hdr, argp, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nmsrs >= MKVM_MAX_MSR_ENTRIES)
+		return -E2BIG;
+	e = memdup_user(argp->entries, hdr.nmsrs * sizeof(*e));
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	for (i = 0; i < hdr.nmsrs; i++) {
+		if (set ? mkvm_set_msr(vcpu, e[i].index, e[i].data, true) :
+			  mkvm_get_msr(vcpu, e[i].index, &e[i].data))
+			break;
+	}
+	r = i;
+	if (!set && copy_to_user(argp->entries, e, i * sizeof(*e)))
+		r = -EFAULT;
+	kfree(e);
+	return r;
+}
+
+/**
+ * mkvm_vcpu_msrs_reset() - MSR values after RESET (SDM Vol. 3A 9.1.1)
+ * @vcpu: the vCPU
+ */
+void mkvm_vcpu_msrs_reset(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_vcpu_msrs *m = &vcpu->msrs;
+
+	memset(m, 0, sizeof(*m));
+	m->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+		       (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+	/* Fast strings on (bit 0), as firmware leaves it and KVM reports. */
+	m->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING;
+}
