@@ -21,6 +21,10 @@ DEV=${1:-/dev/kvm}
 WORK=$(mktemp -d /tmp/mkvm-test.XXXXXX)
 LOG=$WORK/guest.log
 trap 'rm -rf "$WORK"' EXIT
+# mkvm.verbose on the L1 kernel command line (run-vm-tests.sh --append): full guest
+# kernel logs in the diagnostics instead of --quiet.
+QUIET=--quiet
+grep -qw mkvm.verbose /proc/cmdline 2>/dev/null && QUIET="--append nokaslr"
 
 # need_dev: skip (exit 4) unless $DEV can run guests.
 need_dev() {
@@ -36,7 +40,7 @@ need_dev() {
 guest() {
 	local t0=$(date +%s)
 	"$MKVM" run --dev "$DEV" --kernel "$GUEST_KERNEL" --initrd "$GUEST_ROOT" \
-		--modules "$GUEST_MODULES" --mem 256M --quiet --timeout 240 "$@" \
+		--modules "$GUEST_MODULES" --mem 256M $QUIET --timeout 240 "$@" \
 		< /dev/null > "$LOG" 2>&1
 	RC=$?
 	echo "mkvm exited $RC after $(( $(date +%s) - t0 )) s"
@@ -44,13 +48,33 @@ guest() {
 
 # show_log: the guest's console, for the diagnostics of a failure.
 show_log() {
-	echo "---- guest console (last 40 lines) ----"
-	tail -n 40 "$LOG" | tr -d '\r'
+	echo "---- guest console (last 80 lines) ----"
+	tail -n 80 "$LOG" | tr -d '\r'
 	echo "----"
+}
+
+# symbolize: name the guest RIPs mkvm printed on a timeout, using this (L1) kernel's
+# /proc/kallsyms. Valid when the L2 kernel is the L1 kernel booted with nokaslr,
+# which is what mkvm.verbose does.
+symbolize() {
+	local text rip addr
+	[ -z "$QUIET" ] || [ "$QUIET" = --quiet ] && return 0
+	text=$(awk '$3 == "_text" { print $1; exit }' /proc/kallsyms)
+	[ -n "$text" ] || return 0
+	for rip in $(grep -o 'rip [0-9a-f]*' "$LOG" | awk '{ print $2 }' | sort -u); do
+		addr=$(printf '%016x' $(( 0x$rip - 0xffffffff81000000 + 0x$text )))
+		awk -v A="$addr" -v R="$rip" '
+			function h(s,  i, n) { n = 0; for (i = 1; i <= length(s); i++)
+				n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return n }
+			BEGIN { a = h(substr(A, 9)); bv = -1 }
+			($2 == "t" || $2 == "T") { v = h(substr($1, 9)); if (v <= a && v > bv) { bv = v; best = $3 } }
+			END { printf "guest rip %s = %s+0x%x\n", R, best, a - bv }' /proc/kallsyms
+	done
 }
 
 fail() {
 	echo "FAIL: $*"
 	show_log
+	symbolize
 	exit 1
 }

@@ -10,6 +10,9 @@
 #   --kver    kernel for both the L1 machine and the L2 guest (default: newest in /boot
 #             that has /lib/modules/KVER)
 #   --out     output directory (default out/mkvm-vm): console.log, results.ktap, summary
+#   --append ARGS  extra L1 kernel command line (e.g. mkvm.verbose: full L2 boot logs)
+#   --stage DIR  only stage: put everything under DIR/mkvm and append the run-list lines
+#             to DIR/run-list (for a combined selftests/build), then exit without booting
 #
 # Builds userspace/ (mkvm), stages selftests/mkvm with the L2 guest's kernel, a
 # busybox root and the virtio modules, packs everything with scripts/mkinitramfs.sh
@@ -19,14 +22,16 @@ set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$TOP/scripts/lib.sh"
 
-filter= ko= kver= out=$TOP/out/mkvm-vm
+filter= ko= kver= out=$TOP/out/mkvm-vm stage_only= append=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--filter) filter=$2; shift 2 ;;
 	--ko) ko=$2; shift 2 ;;
 	--kver) kver=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	-h|--help) sed -n '4,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	--stage) stage_only=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
+	-h|--help) sed -n '4,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) die "run-vm-tests: unknown argument '$1'" ;;
 	esac
 done
@@ -41,8 +46,15 @@ need_pkgs busybox-static cpio
 
 make -s -C "$TOP/userspace" >&2
 
-stage=$out/stage
-rm -rf "$stage"
+if [ -n "$stage_only" ]; then
+	stage=$stage_only
+	out=$stage/.mkvm-tmp
+	rm -rf "$stage/mkvm" "$out"
+	mkdir -p "$out"
+else
+	stage=$out/stage
+	rm -rf "$stage"
+fi
 mkdir -p "$stage/mkvm/guest/modules"
 install -m 0755 "$TOP/userspace/build/mkvm" "$stage/mkvm/mkvm"
 for f in "$TOP"/selftests/mkvm/*.sh; do
@@ -51,7 +63,11 @@ for f in "$TOP"/selftests/mkvm/*.sh; do
 done
 chmod 0644 "$stage/mkvm/lib.sh"
 gcc -O2 -Wall -Wextra -Werror -static -o "$stage/mkvm/ptyrun" "$TOP/selftests/mkvm/ptyrun.c"
-grep -v '^#' "$TOP/selftests/mkvm/run-list" > "$stage/run-list"
+if [ -n "$stage_only" ]; then
+	grep -v '^#' "$TOP/selftests/mkvm/run-list" >> "$stage/run-list"
+else
+	grep -v '^#' "$TOP/selftests/mkvm/run-list" > "$stage/run-list"
+fi
 
 # L2 guest: the same stock kernel, its virtio modules (+ tun for the host side).
 cp "/boot/vmlinuz-$kver" "$stage/mkvm/guest/vmlinuz"
@@ -73,9 +89,14 @@ while read -r applet; do
 	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
 done < <("$root/bin/busybox" --list-full)
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > "$stage/mkvm/guest/root.cpio"
+if [ -n "$stage_only" ]; then
+	rm -rf "$out"
+	log "run-vm-tests: staged mkvm tests in $stage/mkvm (kernel $kver)"
+	exit 0
+fi
 
 "$TOP/scripts/mkinitramfs.sh" --kver "$kver" --tests "$stage" ${ko:+--ko "$ko"} \
 	-o "$out/initramfs.cpio.gz"
 exec "$TOP/scripts/vm-test.sh" --machine qemu-svm --kernel "/boot/vmlinuz-$kver" \
 	--initrd "$out/initramfs.cpio.gz" --out "$out" \
-	${filter:+--append "mkvm.filter=$filter"}
+	--append "${filter:+mkvm.filter=$filter }$append"

@@ -470,6 +470,7 @@ int main(int argc, char **argv)
 		break;
 	case STOP_TIMEOUT:
 		mkvm_err("timeout after %d s", o.timeout);
+		vm_dump_vcpus(&vm);
 		code = 124;
 		break;
 	case STOP_USER_QUIT:

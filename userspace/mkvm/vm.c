@@ -483,6 +483,36 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * For a guest that timed out: where each vCPU is and what its LAPIC timer
+ * and interrupt state look like (only the ioctls of the tier-1 list).
+ */
+void vm_dump_vcpus(struct vm *vm)
+{
+	for (int i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		struct kvm_lapic_state la;
+		struct kvm_regs r;
+		uint32_t irr = 0, isr = 0;
+
+		if (ioctl(v->fd, KVM_GET_REGS, &r))
+			continue;
+		if (ioctl(v->fd, KVM_GET_LAPIC, &la))
+			memset(&la, 0, sizeof(la));
+#define APIC_REG(off) (*(uint32_t *)(la.regs + (off)))
+		for (int k = 0; k < 8; k++) {
+			irr |= APIC_REG(0x200 + k * 16);
+			isr |= APIC_REG(0x100 + k * 16);
+		}
+		mkvm_err("vcpu%d: rip %llx rflags %llx; lapic lvtt %x tmict %x tmcct %x irr %s isr %s",
+			 i, (unsigned long long)r.rip,
+			 (unsigned long long)r.rflags, APIC_REG(0x320),
+			 APIC_REG(0x380), APIC_REG(0x390),
+			 irr ? "pending" : "empty", isr ? "in-service" : "empty");
+#undef APIC_REG
+	}
+}
+
 int vm_start_vcpus(struct vm *vm)
 {
 	struct sigaction sa = { .sa_handler = kick_handler };

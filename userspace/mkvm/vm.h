@@ -67,6 +67,7 @@ int vm_create(struct vm *vm, uint64_t ram, int ncpus);
 int vm_setup_bsp(struct vm *vm, uint64_t entry, uint64_t zero_page);
 int vm_start_vcpus(struct vm *vm);
 void vm_kick_and_join(struct vm *vm);
+void vm_dump_vcpus(struct vm *vm);
 void vm_request_stop(struct vm *vm, enum stop_reason why, int value);
 int vm_irq_line(struct vm *vm, uint32_t gsi, int level);
 int vm_irqfd(struct vm *vm, int efd, uint32_t gsi);

@@ -150,9 +150,17 @@ static void set_status(struct virtio_dev *d, uint32_t val)
 	}
 	d->status = val | (old & VIRTIO_CONFIG_S_NEEDS_RESET);
 	if ((val & VIRTIO_CONFIG_S_DRIVER_OK) &&
-	    !(old & VIRTIO_CONFIG_S_DRIVER_OK) && !d->broken &&
-	    d->ops->activate)
-		d->ops->activate(d);
+	    !(old & VIRTIO_CONFIG_S_DRIVER_OK) && !d->broken) {
+		if (d->ops->activate)
+			d->ops->activate(d);
+		/*
+		 * A kick that came before DRIVER_OK was dropped by
+		 * notify_cb(); serve whatever the driver queued by now.
+		 */
+		for (int q = 0; q < d->ops->nqueues; q++)
+			if (d->vq[q].ready && virtio_running(d))
+				d->ops->notify(d, q);
+	}
 }
 
 static uint32_t reg_read(struct virtio_dev *d, uint32_t off)
