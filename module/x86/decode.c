@@ -35,7 +35,17 @@
  * may have rewritten the instruction between the exit and the fetch
  * (CVE-2010-0306), so what is decoded may not be what faulted: callers
  * check that the direction matches the exit's and that @size bytes at the
- * faulting address stay within what they emulate.
+ * faulting address stay within what they emulate (an unaligned access
+ * can also straddle into the next page).
+ *
+ * Use, in an NPF/EPT-violation handler (see also x86/pgwalk.c):
+ *   mkvm_read_gva(FETCH [| USER at CPL 3], CS.base + RIP, 15 bytes) once;
+ *   mkvm_decode_mmio() on the bytes it got: -EINVAL with a fetch fault
+ *   means the instruction runs into an unmapped page (inject that #PF,
+ *   or #GP when the walk said -EINVAL); -EOPNOTSUPP becomes
+ *   KVM_EXIT_INTERNAL_ERROR with the bytes; a write's data is
+ *   mkvm_insn_write_data() (little-endian, @size bytes); a read completes
+ *   with mkvm_insn_read_result(); then RIP += @len.
  *
  * Non-goals: every other instruction, notably read-modify-write ones
  * (ADD, OR, AND, XCHG, CMPXCHG: the caller reports them as an internal

@@ -38,7 +38,8 @@ enum mkvm_insn_ext {
 
 /**
  * struct mkvm_insn - a decoded MMIO instruction
- * @len:	Length in bytes, prefixes included: RIP advances by this.
+ * @len:	Length in bytes, prefixes included, 1..15: RIP advances by
+ *		this (IP/EIP wrap at 16/32 bits in 16/32-bit code).
  * @size:	Bytes of memory accessed: 1, 2, 4 or 8.
  * @write:	The instruction stores to memory (an MMIO write); else it
  *		loads from it into @reg.
@@ -48,11 +49,15 @@ enum mkvm_insn_ext {
  * @reg:	The register operand, in x86 encoding order (0 RAX, 1 RCX,
  *		2 RDX, 3 RBX, 4 RSP, 5 RBP, 6 RSI, 7 RDI, 8..15 R8..R15;
  *		not the order of struct kvm_regs): the source of a write
- *		without @has_imm, the destination of a read.
+ *		without @has_imm, the destination of a read. Always 0..15,
+ *		0..7 outside 64-bit mode, 0 with @has_imm: safe as an index.
  * @high8:	@reg (0..3) stands for AH, CH, DH or BH: bits 15:8 of it.
  * @reg_size:	Size of the register operand: @size, or for MOVZX, MOVSX
  *		and MOVSXD the wider destination (2, 4 or 8).
  * @ext:	How a read's @size bytes are widened to @reg_size.
+ *
+ * Keep this across the exit to userspace and complete the read from it:
+ * decoding again at completion would read guest memory a second time.
  */
 struct mkvm_insn {
 	u8 len;
