@@ -299,7 +299,10 @@ int mkvm_gva_to_gpa(const struct mkvm_walk_env *env, u64 gva, u32 access,
 	if (env->maxphyaddr < 32 || env->maxphyaddr > 52)
 		return -EINVAL;
 
-	/* SDM 4.7: I/D is reported with SMEP, or when NX can be used. */
+	/*
+	 * SDM 4.7: I/D is reported with SMEP, or when NX can be used. AMD
+	 * (APM 8.4.2) defines it only for the latter, where the two agree.
+	 */
 	if ((env->cr4 & X86_CR4_SMEP) || (pae && nxe))
 		w.fetch_bit = MKVM_PFERR_FETCH;
 
