@@ -31,17 +31,25 @@
 #include "minikvm.h"
 #include "arch_ops.h"
 
+/* Unpin every page of the slot; the (now empty) array stays for reuse. */
 static void mkvm_slot_unpin_all(struct mkvm_memslot *slot)
 {
 	u64 i;
 
 	if (!slot->pages)
 		return;
-	for (i = 0; i < slot->npages; i++)
+	for (i = 0; i < slot->npages; i++) {
 		if (slot->pages[i])
 			unpin_user_page(slot->pages[i]);
+		slot->pages[i] = NULL;
+	}
+}
+
+static void mkvm_slot_free(struct mkvm_memslot *slot)
+{
+	mkvm_slot_unpin_all(slot);
 	kvfree(slot->pages);
-	slot->pages = NULL;
+	memset(slot, 0, sizeof(*slot));
 }
 
 /*
@@ -129,7 +137,7 @@ int mkvm_set_memory_region(struct mkvm *vm,
 			goto out;
 		}
 		mkvm_slot_zap(vm, slot);
-		memset(slot, 0, sizeof(*slot));
+		mkvm_slot_free(slot);
 		goto out;
 	}
 
@@ -276,5 +284,5 @@ void mkvm_memslots_destroy(struct mkvm *vm)
 	int i;
 
 	for (i = 0; i < MKVM_NR_MEMSLOTS; i++)
-		mkvm_slot_unpin_all(&vm->slots[i]);
+		mkvm_slot_free(&vm->slots[i]);
 }

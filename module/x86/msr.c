@@ -40,16 +40,25 @@ static bool mkvm_mtrr_type_ok(u8 t)
 	return t == 0 || t == 1 || t == 4 || t == 5 || t == 6;
 }
 
+/* MTRR MSR indices (SDM Vol. 4, Table 2-2; Vol. 3A 11.11). */
+#define MKVM_MSR_MTRRCAP	0xfe
+#define MKVM_MSR_MTRR_DEF_TYPE	0x2ff
+#define MKVM_MTRR_FIX64K_00000	0x250
+#define MKVM_MTRR_FIX16K_80000	0x258
+#define MKVM_MTRR_FIX16K_A0000	0x259
+#define MKVM_MTRR_FIX4K_C0000	0x268
+#define MKVM_MTRR_FIX4K_F8000	0x26f
+
 static int mkvm_fixed_mtrr_index(u32 msr)
 {
 	switch (msr) {
-	case MSR_MTRRfix64K_00000:
+	case MKVM_MTRR_FIX64K_00000:
 		return 0;
-	case MSR_MTRRfix16K_80000:
-	case MSR_MTRRfix16K_A0000:
-		return 1 + msr - MSR_MTRRfix16K_80000;
-	case MSR_MTRRfix4K_C0000 ... MSR_MTRRfix4K_F8000:
-		return 3 + msr - MSR_MTRRfix4K_C0000;
+	case MKVM_MTRR_FIX16K_80000:
+	case MKVM_MTRR_FIX16K_A0000:
+		return 1 + msr - MKVM_MTRR_FIX16K_80000;
+	case MKVM_MTRR_FIX4K_C0000 ... MKVM_MTRR_FIX4K_F8000:
+		return 3 + msr - MKVM_MTRR_FIX4K_C0000;
 	default:
 		return -1;
 	}
@@ -75,10 +84,10 @@ static int mkvm_common_get(struct mkvm_vcpu *vcpu, u32 msr, u64 *data)
 	case MSR_TSC_AUX:
 		*data = m->tsc_aux;
 		return 0;
-	case MSR_MTRRcap:
+	case MKVM_MSR_MTRRCAP:
 		*data = MKVM_MTRR_CAP;
 		return 0;
-	case MSR_MTRRdefType:
+	case MKVM_MSR_MTRR_DEF_TYPE:
 		*data = m->mtrr_def_type;
 		return 0;
 	case 0x200 ... 0x20f:	/* IA32_MTRR_PHYSBASE0..PHYSMASK7 */
@@ -122,10 +131,10 @@ static int mkvm_common_set(struct mkvm_vcpu *vcpu, u32 msr, u64 data,
 			return -EINVAL;
 		m->tsc_aux = data;
 		return 0;
-	case MSR_MTRRcap:
+	case MKVM_MSR_MTRRCAP:
 		/* Read-only; KVM lets the host restore the value it read. */
 		return host && data == MKVM_MTRR_CAP ? 0 : -EINVAL;
-	case MSR_MTRRdefType:
+	case MKVM_MSR_MTRR_DEF_TYPE:
 		if ((data & ~(0xffULL | BIT(10) | BIT(11))) ||
 		    !mkvm_mtrr_type_ok(data))
 			return -EINVAL;

@@ -66,6 +66,14 @@ int mkvm_check_sregs(struct mkvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 	if ((sregs->cr4 & X86_CR4_PCIDE) && !(sregs->efer & EFER_LMA))
 		return -EINVAL;
 
+	/*
+	 * APIC_BASE as for WRMSR by the host (x86/msr.c): BSP, x2APIC enable,
+	 * global enable and the base address; the rest is reserved.
+	 */
+	if (sregs->apic_base & ~(GENMASK_ULL(boot_cpu_data.x86_phys_bits - 1, 12) |
+				 BIT(8) | BIT(10) | BIT(11)))
+		return -EINVAL;
+
 	/* EFER: SVME belongs to the host (nested SVM is not offered). */
 	if (sregs->efer & ~efer_ok)
 		return -EINVAL;

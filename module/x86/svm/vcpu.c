@@ -86,14 +86,19 @@ void mkvm_svm_vcpu_reset(struct mkvm_vcpu *vcpu)
 	mkvm_vmcb_np_ctl(c) = MKVM_VMCB_NP_ENABLE;
 	c->nested_cr3 = svm_vm->npt.root_pa;
 
-	mkvm_svm_set_seg(&save->cs, 0xf000, 0xffff0000, 0xffff, 0x9b);
-	mkvm_svm_set_seg(&save->ds, 0, 0, 0xffff, 0x93);
-	mkvm_svm_set_seg(&save->es, 0, 0, 0xffff, 0x93);
-	mkvm_svm_set_seg(&save->ss, 0, 0, 0xffff, 0x93);
-	mkvm_svm_set_seg(&save->fs, 0, 0, 0xffff, 0x93);
-	mkvm_svm_set_seg(&save->gs, 0, 0, 0xffff, 0x93);
+	/*
+	 * Attributes as AMD's reset state and kvm_amd have them: code
+	 * execute/read and data read/write, not accessed; TR a busy 16-bit
+	 * TSS (type 3; VMX insists on type 11, see x86/vmx/).
+	 */
+	mkvm_svm_set_seg(&save->cs, 0xf000, 0xffff0000, 0xffff, 0x9a);
+	mkvm_svm_set_seg(&save->ds, 0, 0, 0xffff, 0x92);
+	mkvm_svm_set_seg(&save->es, 0, 0, 0xffff, 0x92);
+	mkvm_svm_set_seg(&save->ss, 0, 0, 0xffff, 0x92);
+	mkvm_svm_set_seg(&save->fs, 0, 0, 0xffff, 0x92);
+	mkvm_svm_set_seg(&save->gs, 0, 0, 0xffff, 0x92);
 	mkvm_svm_set_seg(&save->ldtr, 0, 0, 0xffff, 0x82);
-	mkvm_svm_set_seg(&save->tr, 0, 0, 0xffff, 0x8b);
+	mkvm_svm_set_seg(&save->tr, 0, 0, 0xffff, 0x83);
 	save->gdtr.limit = 0xffff;
 	save->idtr.limit = 0xffff;
 	save->cr0 = X86_CR0_NW | X86_CR0_CD | X86_CR0_ET;
@@ -361,6 +366,20 @@ void mkvm_svm_get_sregs(struct mkvm_vcpu *vcpu, struct kvm_sregs *sregs)
 	mkvm_svm_seg_get(&s->ss, &sregs->ss);
 	mkvm_svm_seg_get(&s->tr, &sregs->tr);
 	mkvm_svm_seg_get(&s->ldtr, &sregs->ldt);
+	/*
+	 * A loaded data segment's cached "accessed" bit is always 1 (SDM
+	 * Vol. 3A 3.4.5.1), whatever the VMCB image says, and VMX checks it;
+	 * report it as KVM does. SS.DPL is the current privilege level.
+	 */
+	if (sregs->ds.present)
+		sregs->ds.type |= 1;
+	if (sregs->es.present)
+		sregs->es.type |= 1;
+	if (sregs->fs.present)
+		sregs->fs.type |= 1;
+	if (sregs->gs.present)
+		sregs->gs.type |= 1;
+	sregs->ss.dpl = s->cpl;
 	sregs->gdt.base = s->gdtr.base;
 	sregs->gdt.limit = s->gdtr.limit;
 	sregs->idt.base = s->idtr.base;
@@ -371,8 +390,7 @@ void mkvm_svm_get_sregs(struct mkvm_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->cr4 = s->cr4;
 	/* SVME is ours, not the guest's. */
 	sregs->efer = s->efer & ~EFER_SVME;
-	sregs->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-			   (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+	sregs->apic_base = vcpu->msrs.apic_base;
 }
 
 /**
@@ -402,6 +420,7 @@ void mkvm_svm_set_sregs(struct mkvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 	s->cr3 = sregs->cr3;
 	s->cr4 = sregs->cr4;
 	s->efer = sregs->efer | EFER_SVME;
+	vcpu->msrs.apic_base = sregs->apic_base;
 	/* SS.DPL is the CPL (APM 15.5.1 consistency checks use it). */
 	s->cpl = sregs->ss.dpl;
 	/* New paging state: the guest's cached translations are stale. */
