@@ -62,6 +62,8 @@ struct mkvm_vcpu;
  * @set_regs:	KVM_SET_REGS (values already copied from userspace).
  * @get_sregs:	KVM_GET_SREGS.
  * @set_sregs:	KVM_SET_SREGS, after common validation.
+ * @walk_flags:	MKVM_WALK_ENV_* for guest page walks (x86/pgwalk.h): the
+ *		vendor's reserved-bit rules.
  * @get_msr:	Read an MSR whose guest value the vendor holds (VMCB/VMCS);
  *		-ENOENT for any other MSR.
  * @set_msr:	Write one, with the CPU's #GP rules: -EINVAL to refuse,
@@ -70,6 +72,7 @@ struct mkvm_vcpu;
 struct mkvm_arch_ops {
 	const char *name;
 	const char *owner_hint;
+	u32 walk_flags;
 	int (*hardware_setup)(void);
 	void (*hardware_unsetup)(void);
 	int (*cpu_enable)(void);

@@ -35,6 +35,7 @@ long mkvm_check_extension(struct mkvm *vm, long cap)
 	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_EXT_CPUID:
+	case KVM_CAP_READONLY_MEM:
 		return mkvm_can_run_guests();
 	case KVM_CAP_NR_MEMSLOTS:
 		return mkvm_can_run_guests() ? MKVM_NR_MEMSLOTS : 0;

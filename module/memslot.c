@@ -15,9 +15,8 @@
  * Validation follows virt/kvm/kvm_main.c (__kvm_set_memory_region) and
  * Documentation/virt/kvm/api.rst 4.35: page-aligned addresses and sizes,
  * no wrap-around, no overlap (EEXIST), id below KVM_CAP_NR_MEMSLOTS,
- * address space 0 only, and an existing slot may only move or change flags
- * other than READONLY. The read-only paths are written but the flag is
- * refused until MMIO decoding exists (see mkvm_set_memory_region()).
+ * address space 0 only, flags 0 or KVM_MEM_READONLY, and an existing slot
+ * may only move or change flags other than READONLY.
  *
  * Non-goals for now: dirty logging (KVM_MEM_LOG_DIRTY_PAGES is refused),
  * MMU notifiers (pages stay pinned; see Documentation/architecture.md),
@@ -102,12 +101,8 @@ int mkvm_set_memory_region(struct mkvm *vm,
 
 	if (as || id >= MKVM_NR_MEMSLOTS)
 		return -EINVAL;
-	/*
-	 * KVM_MEM_READONLY needs writes to become KVM_EXIT_MMIO, which needs
-	 * the instruction decoder; until that lands the flag is refused and
-	 * KVM_CAP_READONLY_MEM is not reported (caps.c).
-	 */
-	if (mem->flags)
+	/* Writes to a read-only slot become KVM_EXIT_MMIO (x86/mmio.c). */
+	if (mem->flags & ~KVM_MEM_READONLY)
 		return -EINVAL;
 	if (!PAGE_ALIGNED(mem->memory_size) ||
 	    !PAGE_ALIGNED(mem->guest_phys_addr) ||
@@ -273,6 +268,37 @@ int mkvm_read_guest(struct mkvm *vm, u64 gpa, void *buf, unsigned int len)
 	if (!slot)
 		return -EFAULT;
 	return copy_from_user(buf, (void __user *)hva, len) ? -EFAULT : 0;
+}
+
+/**
+ * mkvm_write_guest() - copy into guest-physical RAM (within one page)
+ * @vm:  the VM
+ * @gpa: guest physical address
+ * @buf: source
+ * @len: bytes; the range must not cross a page
+ *
+ * Context: process context of the VM's mm; may sleep; takes vm->mmu_lock.
+ * Return: 0, -EFAULT when @gpa is not writable RAM, -EINVAL when crossing.
+ */
+int mkvm_write_guest(struct mkvm *vm, u64 gpa, const void *buf,
+		     unsigned int len)
+{
+	struct mkvm_memslot *slot;
+	unsigned long hva;
+
+	if (!len || (gpa & ~PAGE_MASK) + len > PAGE_SIZE)
+		return -EINVAL;
+	mutex_lock(&vm->mmu_lock);
+	slot = mkvm_gfn_to_slot(vm, gpa >> PAGE_SHIFT);
+	if (slot && (slot->flags & KVM_MEM_READONLY))
+		slot = NULL;
+	hva = slot ? slot->userspace_addr +
+		     ((gpa >> PAGE_SHIFT) - slot->base_gfn) * PAGE_SIZE +
+		     (gpa & ~PAGE_MASK) : 0;
+	mutex_unlock(&vm->mmu_lock);
+	if (!slot)
+		return -EFAULT;
+	return copy_to_user((void __user *)hva, buf, len) ? -EFAULT : 0;
 }
 
 /**

@@ -31,6 +31,8 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 
+#include "x86/decode.h"
+
 #undef pr_fmt
 #define pr_fmt(fmt) "minikvm: " fmt
 
@@ -135,6 +137,13 @@ struct mkvm {
  *		next KVM_RUN completes it before anything else.
  * @pending_io_size: Access size of that read (1, 2 or 4 for PIO), fixed
  *		at exit time: userspace may rewrite run->io meanwhile.
+ * @pending_ins: An INS exit waits for its data: @pending_ins_count
+ *		elements of @pending_io_size go to guest-physical
+ *		@pending_ins_gpa (x86/pio.c).
+ * @pending_ins_gpa: Where (fixed at exit time, within one page).
+ * @pending_ins_count: How many elements.
+ * @pending_mmio: A KVM_EXIT_MMIO read waits for its data (x86/mmio.c).
+ * @mmio_insn:	The decode of that read, kept from exit time.
  * @seen_tlb_gen: The VM @tlb_gen this vCPU's TLB is current for.
  * @cpuid:	[u] The table KVM_SET_CPUID2 installed (CPUID exits answer
  *		from it), @cpuid_nent entries; NULL until set.
@@ -155,6 +164,11 @@ struct mkvm_vcpu {
 	struct preempt_notifier preempt;
 	bool pending_io;
 	unsigned int pending_io_size;
+	bool pending_ins;
+	u64 pending_ins_gpa;
+	u64 pending_ins_count;
+	bool pending_mmio;
+	struct mkvm_insn mmio_insn;
 	int seen_tlb_gen;
 	struct kvm_cpuid_entry2 *cpuid;
 	int cpuid_nent;
@@ -172,6 +186,8 @@ struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm *vm, u64 gfn);
 int mkvm_slot_pin(struct mkvm *vm, struct mkvm_memslot *slot, u64 gfn,
 		  bool write, struct page **page);
 int mkvm_read_guest(struct mkvm *vm, u64 gpa, void *buf, unsigned int len);
+int mkvm_write_guest(struct mkvm *vm, u64 gpa, const void *buf,
+		     unsigned int len);
 
 /* caps.c */
 bool mkvm_can_run_guests(void);
@@ -200,6 +216,15 @@ int mkvm_set_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host);
 long mkvm_vcpu_msrs_ioctl(struct mkvm_vcpu *vcpu, struct kvm_msrs __user *argp,
 			  bool set);
 void mkvm_vcpu_msrs_reset(struct mkvm_vcpu *vcpu);
+
+/* x86/mmio.c */
+int mkvm_handle_mmio(struct mkvm_vcpu *vcpu, u64 gpa, bool write);
+void mkvm_complete_mmio_read(struct mkvm_vcpu *vcpu);
+
+/* x86/pio.c */
+int mkvm_handle_string_pio(struct mkvm_vcpu *vcpu, bool in, unsigned int size,
+			   u16 port, u64 next_rip);
+int mkvm_complete_string_pio_in(struct mkvm_vcpu *vcpu);
 
 /* x86/sregs.c */
 int mkvm_check_sregs(struct mkvm_vcpu *vcpu, const struct kvm_sregs *sregs);

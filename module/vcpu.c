@@ -151,6 +151,16 @@ static int mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 		mkvm_complete_pio_in(vcpu);
 		vcpu->pending_io = false;
 	}
+	if (vcpu->pending_ins) {
+		vcpu->pending_ins = false;
+		r = mkvm_complete_string_pio_in(vcpu);
+		if (r)
+			return r;
+	}
+	if (vcpu->pending_mmio) {
+		mkvm_complete_mmio_read(vcpu);
+		vcpu->pending_mmio = false;
+	}
 
 	/*
 	 * KVM returns -EINTR here without touching exit_reason (it still

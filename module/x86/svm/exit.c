@@ -23,8 +23,9 @@
  * CPUID answers from the vCPU's KVM_SET_CPUID2 table (x86/cpuid.c),
  * RDMSR/WRMSR from x86/msr.c.
  *
- * Non-goals for now: MMIO decoding (nested page faults outside RAM end in
- * an internal error until the decoder lands), string I/O.
+ * Nested page faults outside RAM go to the shared MMIO path (x86/mmio.c).
+ *
+ * Non-goals for now: string I/O.
  */
 #include <linux/kvm.h>
 #include <asm/traps.h>
@@ -37,7 +38,6 @@
 /* EXITINFO1 of IOIO (APM 15.10.2). */
 #define IOIO_TYPE_IN	BIT(0)
 #define IOIO_STR	BIT(2)
-#define IOIO_REP	BIT(3)
 #define IOIO_SIZE_SHIFT	4
 #define IOIO_SIZE_MASK	(7 << IOIO_SIZE_SHIFT)
 #define IOIO_PORT_SHIFT	16
@@ -80,8 +80,11 @@ static int mkvm_svm_exit_io(struct mkvm_vcpu *vcpu)
 	/* SZ8/SZ16/SZ32 are one-hot: 1, 2, 4 bytes. */
 	if (size != 1 && size != 2 && size != 4)
 		return mkvm_svm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
-	if (info & (IOIO_STR | IOIO_REP))
-		return mkvm_svm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+	/* REP, segment and address size: from the bytes, in x86/pio.c. */
+	if (info & IOIO_STR)
+		return mkvm_handle_string_pio(vcpu, info & IOIO_TYPE_IN, size,
+					      info >> IOIO_PORT_SHIFT,
+					      vmcb->control.exit_info_2);
 
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = (info & IOIO_TYPE_IN) ? KVM_EXIT_IO_IN :
@@ -113,8 +116,8 @@ static int mkvm_svm_exit_npf(struct mkvm_vcpu *vcpu)
 	r = mkvm_svm_map_gpa(vcpu->vm, c->exit_info_2, write);
 	if (r)
 		return r;	/* 1: mapped, go again; <0: KVM_RUN fails */
-	/* Not RAM (or a write to a read-only slot): MMIO, not decoded yet. */
-	return mkvm_svm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+	/* Not RAM, or a write to a read-only slot: MMIO (x86/mmio.c). */
+	return mkvm_handle_mmio(vcpu, c->exit_info_2, write);
 }
 
 /*

@@ -19,6 +19,7 @@
 #include "../../minikvm.h"
 #include "../../arch_ops.h"
 #include "../../compat.h"
+#include "../pgwalk.h"
 #include "svm.h"
 
 /* CPUID 8000_0001h:ECX.SVM[bit 2] (APM Vol. 3, E.4.2). */
@@ -119,6 +120,7 @@ static void mkvm_svm_show_caps(struct seq_file *m)
 const struct mkvm_arch_ops mkvm_svm_ops = {
 	.name = "svm",
 	.owner_hint = "kvm_amd",
+	.walk_flags = MKVM_WALK_ENV_AMD,
 	.hardware_setup = mkvm_svm_hardware_setup,
 	.hardware_unsetup = mkvm_svm_hardware_unsetup,
 	.cpu_enable = mkvm_svm_cpu_enable,

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * x86/mmio.c - turning a guest access outside RAM into KVM_EXIT_MMIO.
+ *
+ * A nested page fault (SVM) or EPT violation (VMX) on an address that is
+ * not RAM - or a write to a read-only memslot - says only "this
+ * guest-physical address, read or write". To tell userspace how many bytes
+ * and what data, the instruction at CS:RIP is fetched once through the
+ * guest's own page tables (pgwalk.c) and decoded (decode.c); the access
+ * becomes KVM_EXIT_MMIO (Documentation/virt/kvm/api.rst 5, "KVM_EXIT_MMIO"),
+ * RIP moves past the instruction, and a read's data is put in the
+ * destination register at the next KVM_RUN, before anything else runs -
+ * from the decode saved at exit time, never by decoding again.
+ *
+ * Trust: the bytes may have changed since the CPU faulted (another vCPU,
+ * CVE-2010-0306), so a decode whose direction disagrees with the fault, an
+ * access that crosses a page, or anything the decoder does not know ends
+ * in KVM_EXIT_INTERNAL_ERROR (suberror EMULATION, with the address, RIP and
+ * the instruction bytes in data[]); the host is never at risk.
+ *
+ * Non-goals for now: injecting #PF/#GP when the fetch itself faults (it
+ * cannot for an instruction that just executed unless another vCPU changed
+ * the page tables; such a guest gets an internal error), string and
+ * read-modify-write instructions, in-kernel MMIO devices (ioeventfd and
+ * the APIC page come with issue 5), PAE PDPTE registers on VMX.
+ */
+#include <linux/kvm.h>
+#include <asm/processor-flags.h>
+#include <asm/msr-index.h>
+
+#include "../minikvm.h"
+#include "../arch_ops.h"
+#include "decode.h"
+#include "pgwalk.h"
+
+/* kvm_regs fields by x86 register encoding (SDM Vol. 2A Table 2-2). */
+static u64 *mkvm_gpr(struct kvm_regs *r, unsigned int n)
+{
+	u64 *map[16] = {
+		&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp, &r->rsi,
+		&r->rdi, &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13,
+		&r->r14, &r->r15,
+	};
+
+	return map[n & 15];
+}
+
+static int mkvm_mmio_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len)
+{
+	return mkvm_read_guest(ctx, gpa, buf, len);
+}
+
+static int mkvm_mmio_fail(struct mkvm_vcpu *vcpu, u64 gpa, u64 rip,
+			  const u8 *bytes, unsigned int n)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	run->internal.ndata = 4;
+	memset(run->internal.data, 0, 4 * sizeof(run->internal.data[0]));
+	run->internal.data[0] = gpa;
+	run->internal.data[1] = rip;
+	memcpy(&run->internal.data[2], bytes, min(n, 16u));
+	return 0;
+}
+
+/**
+ * mkvm_handle_mmio() - emulate one guest access to a non-RAM address
+ * @vcpu:  the vCPU that faulted (its mutex held, preemption enabled)
+ * @gpa:   the guest-physical address of the access
+ * @write: the fault says it was a write
+ *
+ * Return: 0 with vcpu->run filled (KVM_EXIT_MMIO or an internal error).
+ */
+int mkvm_handle_mmio(struct mkvm_vcpu *vcpu, u64 gpa, bool write)
+{
+	struct kvm_run *run = vcpu->run;
+	struct mkvm_walk_env env = { 0 };
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	struct mkvm_insn insn;
+	enum mkvm_cpu_mode mode;
+	u8 bytes[MKVM_INSN_MAX_LEN] = { 0 };
+	unsigned int done = 0;
+	u32 ec = 0;
+	u64 linear;
+
+	mkvm_ops->get_regs(vcpu, &regs);
+	mkvm_ops->get_sregs(vcpu, &sregs);
+
+	mode = mkvm_cpu_mode(sregs.cr0 & X86_CR0_PE, sregs.efer & EFER_LMA,
+			     regs.rflags & X86_EFLAGS_VM, sregs.cs.l,
+			     sregs.cs.db);
+	/* 64-bit mode ignores CS.base; elsewhere addresses wrap at 4 GiB. */
+	if (mode == MKVM_MODE_64)
+		linear = regs.rip;
+	else
+		linear = (u32)(sregs.cs.base + regs.rip);
+
+	env.cr0 = sregs.cr0;
+	env.cr3 = sregs.cr3;
+	env.cr4 = sregs.cr4;
+	env.efer = sregs.efer;
+	env.maxphyaddr = boot_cpu_data.x86_phys_bits;
+	env.flags = mkvm_ops->walk_flags;
+	env.read_gpa = mkvm_mmio_read_gpa;
+	env.ctx = vcpu->vm;
+	mkvm_read_gva(&env, linear,
+		      MKVM_WALK_FETCH | (sregs.ss.dpl == 3 ? MKVM_WALK_USER : 0),
+		      bytes, sizeof(bytes), &done, &ec);
+
+	/* Whatever was fetched is decoded; too few bytes is -EINVAL. */
+	if (!done || mkvm_decode_mmio(bytes, done, mode, &insn))
+		return mkvm_mmio_fail(vcpu, gpa, regs.rip, bytes, done);
+	if (insn.write != write ||
+	    (gpa & ~PAGE_MASK) + insn.size > PAGE_SIZE)
+		return mkvm_mmio_fail(vcpu, gpa, regs.rip, bytes, done);
+
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = insn.size;
+	run->mmio.is_write = insn.write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (insn.write) {
+		u64 data = mkvm_insn_write_data(&insn,
+						*mkvm_gpr(&regs, insn.reg));
+
+		memcpy(run->mmio.data, &data, insn.size);
+	} else {
+		vcpu->pending_mmio = true;
+		vcpu->mmio_insn = insn;
+	}
+	regs.rip += insn.len;
+	if (mode != MKVM_MODE_64)
+		regs.rip = (u32)regs.rip;
+	mkvm_ops->set_regs(vcpu, &regs);
+	return 0;
+}
+
+/**
+ * mkvm_complete_mmio_read() - put userspace's data where the read went
+ * @vcpu: the vCPU (its mutex held)
+ *
+ * run->mmio.data is read once; the size and register come from the decode
+ * saved at exit time, not from the shared page.
+ */
+void mkvm_complete_mmio_read(struct mkvm_vcpu *vcpu)
+{
+	const struct mkvm_insn *insn = &vcpu->mmio_insn;
+	struct kvm_regs regs;
+	u64 data = 0, *reg;
+
+	memcpy(&data, vcpu->run->mmio.data, insn->size);
+	mkvm_ops->get_regs(vcpu, &regs);
+	reg = mkvm_gpr(&regs, insn->reg);
+	*reg = mkvm_insn_read_result(insn, *reg, data);
+	mkvm_ops->set_regs(vcpu, &regs);
+}
