@@ -86,10 +86,10 @@ TEST_F(both, minikvm_first)
 /* Half the rounds are stock KVM VMs: ~1 s each under Bochs. */
 TEST_F_TIMEOUT(both, alternate_50, 300)
 {
-	int i, vm;
+	int i, vm, n = 2 * mkvm_rounds(KVM_DEV, 25);
 
 	/* Hand the hardware back and forth; neither side may get stuck. */
-	for (i = 0; i < 50; i++) {
+	for (i = 0; i < n; i++) {
 		int dev = i % 2 ? self->kvm : self->mkvm;
 
 		vm = mkvm_ioctl(dev, KVM_CREATE_VM, 0);

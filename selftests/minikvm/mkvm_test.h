@@ -133,6 +133,23 @@ static inline int mkvm_debugfs_users(void)
 	return users;
 }
 
+/*
+ * How many rounds a loop test makes on @path. minikvm always gets @rounds.
+ * The stock KVM is only the reference, and on a slow emulated machine
+ * (kvm_intel under Bochs needs about a second per VM create/destroy) the
+ * harness caps its rounds with MKVM_REFERENCE_ROUNDS on the kernel command
+ * line, which the kernel hands to init and init to every test as an
+ * environment variable.
+ */
+static inline int mkvm_rounds(const char *path, int rounds)
+{
+	const char *cap = getenv("MKVM_REFERENCE_ROUNDS");
+
+	if (mkvm_is_minikvm(path) || !cap || atoi(cap) <= 0)
+		return rounds;
+	return atoi(cap) < rounds ? atoi(cap) : rounds;
+}
+
 /* "svm" or "vmx", from the CPU flags, or NULL. */
 static inline const char *mkvm_cpu_vendor(void)
 {

@@ -170,9 +170,9 @@ TEST_F(dev, vm_fd_other_process)
 /* kvm_intel under Bochs needs ~1 s per cycle; the 30 s default is too short. */
 TEST_F_TIMEOUT(dev, create_destroy_100, 300)
 {
-	int i, vm;
+	int i, vm, n = mkvm_rounds(variant->path, 100);
 
-	for (i = 0; i < 100; i++) {
+	for (i = 0; i < n; i++) {
 		vm = mkvm_ioctl(self->fd, KVM_CREATE_VM, 0);
 		ASSERT_GE(vm, 0) TH_LOG("round %d: %s", i, strerror(-vm));
 		close(vm);
@@ -184,21 +184,21 @@ TEST_F_TIMEOUT(dev, create_destroy_100, 300)
 
 TEST_F(dev, many_vms_at_once)
 {
-	int vms[32], i;
+	int vms[32], i, n = mkvm_rounds(variant->path, 32);
 
-	for (i = 0; i < 32; i++) {
+	for (i = 0; i < n; i++) {
 		vms[i] = mkvm_ioctl(self->fd, KVM_CREATE_VM, 0);
 		ASSERT_GE(vms[i], 0) TH_LOG("VM %d: %s", i, strerror(-vms[i]));
 	}
 	if (mkvm_is_minikvm(variant->path) && mkvm_debugfs_users() >= 0)
 		EXPECT_EQ(32, mkvm_debugfs_users());
-	for (i = 0; i < 32; i++)
+	for (i = 0; i < n; i++)
 		close(vms[i]);
 }
 
 TEST_F_TIMEOUT(dev, concurrent_processes, 120)
 {
-	const int nproc = 6, rounds = 40;
+	const int nproc = 6, rounds = mkvm_rounds(variant->path, 40);
 	int i, status, failed = 0;
 
 	for (i = 0; i < nproc; i++) {
