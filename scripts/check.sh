@@ -205,7 +205,9 @@ step_mkvm() {
 	ko=$(module_for 6.1) || ko=
 	log "mkvm: selftests/mkvm/run-vm-tests.sh"
 	# Nested Linux boots need multi-threaded TCG (scripts/vm-test.sh, MKVM_TCG).
-	MKVM_TCG=multi selftests/mkvm/run-vm-tests.sh --out "$dir" ${ko:+--ko "$ko"} 2>&1 |
+	# The L1 machine runs the 6.1 kernel the module was built for.
+	MKVM_TCG=multi selftests/mkvm/run-vm-tests.sh --kver "$(kernel_field 6.1 1)" \
+		--out "$dir" ${ko:+--ko "$ko"} 2>&1 |
 		tee "$dir/run.log" >&2 || true
 	local line p=0 f=1 s=0
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$dir/run.log" | tail -n 1 || true)
