@@ -252,6 +252,13 @@ void gl_vcpu_create(struct gl_vm *vm, struct gl_vcpu *vcpu, int id)
 			 MAP_SHARED, vcpu->fd, 0);
 	if (vcpu->run == MAP_FAILED)
 		gl_die("mmap kvm_run: %s", strerror(errno));
+	/*
+	 * Like KVM's own selftests, start from the supported CPUID: since
+	 * 6.12 KVM validates KVM_SET_SREGS (EFER.LME, CR4 bits) against the
+	 * vCPU's CPUID, so a vCPU without one cannot enter long mode. Tests
+	 * that need a particular table install their own afterwards.
+	 */
+	gl_set_supported_cpuid(vcpu);
 }
 
 void gl_vcpu_destroy(struct gl_vcpu *vcpu)
