@@ -32,6 +32,7 @@
 #include <linux/kref.h>
 
 #include "x86/decode.h"
+#include "x86/pgwalk.h"
 
 #undef pr_fmt
 #define pr_fmt(fmt) "minikvm: " fmt
@@ -218,6 +219,8 @@ long mkvm_vcpu_msrs_ioctl(struct mkvm_vcpu *vcpu, struct kvm_msrs __user *argp,
 void mkvm_vcpu_msrs_reset(struct mkvm_vcpu *vcpu);
 
 /* x86/mmio.c */
+void mkvm_guest_walk_env(struct mkvm_vcpu *vcpu, const struct kvm_sregs *s,
+			 struct mkvm_walk_env *env);
 int mkvm_handle_mmio(struct mkvm_vcpu *vcpu, u64 gpa, bool write);
 void mkvm_complete_mmio_read(struct mkvm_vcpu *vcpu);
 

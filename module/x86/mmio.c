@@ -45,9 +45,29 @@ static u64 *mkvm_gpr(struct kvm_regs *r, unsigned int n)
 	return map[n & 15];
 }
 
-static int mkvm_mmio_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len)
+static int mkvm_walk_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len)
 {
 	return mkvm_read_guest(ctx, gpa, buf, len);
+}
+
+/**
+ * mkvm_guest_walk_env() - describe the vCPU's paging for x86/pgwalk.c
+ * @vcpu: the vCPU
+ * @s:    its current KVM_GET_SREGS state
+ * @env:  filled in; page-table reads go through the VM's memslots
+ */
+void mkvm_guest_walk_env(struct mkvm_vcpu *vcpu, const struct kvm_sregs *s,
+			 struct mkvm_walk_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->cr0 = s->cr0;
+	env->cr3 = s->cr3;
+	env->cr4 = s->cr4;
+	env->efer = s->efer;
+	env->maxphyaddr = boot_cpu_data.x86_phys_bits;
+	env->flags = mkvm_ops->walk_flags;
+	env->read_gpa = mkvm_walk_read_gpa;
+	env->ctx = vcpu->vm;
 }
 
 static int mkvm_mmio_fail(struct mkvm_vcpu *vcpu, u64 gpa, u64 rip,
@@ -76,7 +96,7 @@ static int mkvm_mmio_fail(struct mkvm_vcpu *vcpu, u64 gpa, u64 rip,
 int mkvm_handle_mmio(struct mkvm_vcpu *vcpu, u64 gpa, bool write)
 {
 	struct kvm_run *run = vcpu->run;
-	struct mkvm_walk_env env = { 0 };
+	struct mkvm_walk_env env;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	struct mkvm_insn insn;
@@ -98,14 +118,7 @@ int mkvm_handle_mmio(struct mkvm_vcpu *vcpu, u64 gpa, bool write)
 	else
 		linear = (u32)(sregs.cs.base + regs.rip);
 
-	env.cr0 = sregs.cr0;
-	env.cr3 = sregs.cr3;
-	env.cr4 = sregs.cr4;
-	env.efer = sregs.efer;
-	env.maxphyaddr = boot_cpu_data.x86_phys_bits;
-	env.flags = mkvm_ops->walk_flags;
-	env.read_gpa = mkvm_mmio_read_gpa;
-	env.ctx = vcpu->vm;
+	mkvm_guest_walk_env(vcpu, &sregs, &env);
 	mkvm_read_gva(&env, linear,
 		      MKVM_WALK_FETCH | (sregs.ss.dpl == 3 ? MKVM_WALK_USER : 0),
 		      bytes, sizeof(bytes), &done, &ec);

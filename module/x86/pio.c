@@ -30,11 +30,6 @@
 #include "decode.h"
 #include "pgwalk.h"
 
-static int mkvm_pio_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len)
-{
-	return mkvm_read_guest(ctx, gpa, buf, len);
-}
-
 static int mkvm_pio_fail(struct mkvm_vcpu *vcpu, u64 rip)
 {
 	struct kvm_run *run = vcpu->run;
@@ -151,7 +146,7 @@ static const struct kvm_segment *mkvm_seg(const struct kvm_sregs *s, int seg)
 int mkvm_handle_string_pio(struct mkvm_vcpu *vcpu, bool in, unsigned int size,
 			   u16 port, u64 next_rip)
 {
-	struct mkvm_walk_env env = { 0 };
+	struct mkvm_walk_env env;
 	unsigned int addr_size;
 	bool rep;
 	int seg;
@@ -170,14 +165,7 @@ int mkvm_handle_string_pio(struct mkvm_vcpu *vcpu, bool in, unsigned int size,
 	lm = (sregs.efer & EFER_LMA) && sregs.cs.l;
 	idx = in ? &regs.rdi : &regs.rsi;
 
-	env.cr0 = sregs.cr0;
-	env.cr3 = sregs.cr3;
-	env.cr4 = sregs.cr4;
-	env.efer = sregs.efer;
-	env.maxphyaddr = boot_cpu_data.x86_phys_bits;
-	env.flags = mkvm_ops->walk_flags;
-	env.read_gpa = mkvm_pio_read_gpa;
-	env.ctx = vcpu->vm;
+	mkvm_guest_walk_env(vcpu, &sregs, &env);
 	access = sregs.ss.dpl == 3 ? MKVM_WALK_USER : 0;
 
 	if (mkvm_pio_prefixes(&env, &sregs, &regs, &rep, &addr_size, &seg))
