@@ -36,6 +36,7 @@ long mkvm_check_extension(struct mkvm *vm, long cap)
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_EXT_CPUID:
 	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_MP_STATE:
 		return mkvm_can_run_guests();
 	case KVM_CAP_NR_MEMSLOTS:
 		return mkvm_can_run_guests() ? MKVM_NR_MEMSLOTS : 0;

@@ -218,6 +218,12 @@ long mkvm_vcpu_msrs_ioctl(struct mkvm_vcpu *vcpu, struct kvm_msrs __user *argp,
 			  bool set);
 void mkvm_vcpu_msrs_reset(struct mkvm_vcpu *vcpu);
 
+/* x86/fpu.c */
+void mkvm_vcpu_get_fpu(struct mkvm_vcpu *vcpu, struct kvm_fpu *fpu);
+int mkvm_vcpu_set_fpu(struct mkvm_vcpu *vcpu, const struct kvm_fpu *fpu);
+int mkvm_vcpu_set_mp_state(struct mkvm_vcpu *vcpu,
+			   const struct kvm_mp_state *state);
+
 /* x86/mmio.c */
 void mkvm_guest_walk_env(struct mkvm_vcpu *vcpu, const struct kvm_sregs *s,
 			 struct mkvm_walk_env *env);

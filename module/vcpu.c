@@ -248,6 +248,37 @@ static long mkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_SET_MSRS:
 		r = mkvm_vcpu_msrs_ioctl(vcpu, argp, true);
 		break;
+	case KVM_GET_FPU: {
+		struct kvm_fpu fpu;
+
+		mkvm_vcpu_get_fpu(vcpu, &fpu);
+		r = copy_to_user(argp, &fpu, sizeof(fpu)) ? -EFAULT : 0;
+		break;
+	}
+	case KVM_SET_FPU: {
+		struct kvm_fpu fpu;
+
+		r = -EFAULT;
+		if (copy_from_user(&fpu, argp, sizeof(fpu)))
+			break;
+		r = mkvm_vcpu_set_fpu(vcpu, &fpu);
+		break;
+	}
+	case KVM_GET_MP_STATE: {
+		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+		r = copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
+		break;
+	}
+	case KVM_SET_MP_STATE: {
+		struct kvm_mp_state mp;
+
+		r = -EFAULT;
+		if (copy_from_user(&mp, argp, sizeof(mp)))
+			break;
+		r = mkvm_vcpu_set_mp_state(vcpu, &mp);
+		break;
+	}
 	case KVM_SET_CPUID2:
 		r = mkvm_vcpu_set_cpuid2(vcpu, argp);
 		break;

@@ -111,6 +111,11 @@ void mkvm_svm_set_sregs(struct mkvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 void mkvm_svm_inject_exception(struct mkvm_vcpu *vcpu, u8 vector,
 			       bool has_error, u32 error);
 
+static inline void *mkvm_svm_fpu_image(struct mkvm_vcpu *vcpu)
+{
+	return to_svm(vcpu)->guest_fpu;
+}
+
 /* msr.c */
 int mkvm_svm_get_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 *data);
 int mkvm_svm_set_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host);
