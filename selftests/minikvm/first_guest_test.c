@@ -34,17 +34,7 @@ FIXTURE(dev) {
 	long run_size;
 };
 
-FIXTURE_VARIANT(dev) {
-	const char *path;
-};
-
-FIXTURE_VARIANT_ADD(dev, kvm) {
-	.path = KVM_DEV,
-};
-
-FIXTURE_VARIANT_ADD(dev, minikvm) {
-	.path = MINIKVM_DEV,
-};
+MKVM_DEV_VARIANTS(dev);
 
 FIXTURE_SETUP(dev)
 {

@@ -328,15 +328,7 @@ FIXTURE(dev) {								\
 	struct gl_vm vm;						\
 	struct gl_vcpu vcpu;						\
 };									\
-FIXTURE_VARIANT(dev) {							\
-	const char *path;						\
-};									\
-FIXTURE_VARIANT_ADD(dev, kvm) {						\
-	.path = KVM_DEV,						\
-};									\
-FIXTURE_VARIANT_ADD(dev, minikvm) {					\
-	.path = MINIKVM_DEV,						\
-};									\
+MKVM_DEV_VARIANTS(dev);							\
 FIXTURE_SETUP(dev)							\
 {									\
 	self->fd = mkvm_open_dev(_metadata, variant->path);		\

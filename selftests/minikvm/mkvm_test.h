@@ -39,6 +39,22 @@
  */
 #define MKVM_SKIP(fmt, ...)	SKIP(_exit(255), fmt, ##__VA_ARGS__)
 
+/*
+ * The two variants every differential test runs in: the stock KVM (the
+ * reference) and minikvm. Use after FIXTURE(name); variant->path is the
+ * device to open.
+ */
+#define MKVM_DEV_VARIANTS(name)						\
+	FIXTURE_VARIANT(name) {						\
+		const char *path;					\
+	};								\
+	FIXTURE_VARIANT_ADD(name, kvm) {				\
+		.path = KVM_DEV,					\
+	};								\
+	FIXTURE_VARIANT_ADD(name, minikvm) {				\
+		.path = MINIKVM_DEV,					\
+	}
+
 static inline bool mkvm_is_minikvm(const char *path)
 {
 	return strcmp(path, MINIKVM_DEV) == 0;

@@ -67,17 +67,7 @@ FIXTURE(dev) {
 	uint8_t *data;
 };
 
-FIXTURE_VARIANT(dev) {
-	const char *path;
-};
-
-FIXTURE_VARIANT_ADD(dev, kvm) {
-	.path = KVM_DEV,
-};
-
-FIXTURE_VARIANT_ADD(dev, minikvm) {
-	.path = MINIKVM_DEV,
-};
+MKVM_DEV_VARIANTS(dev);
 
 FIXTURE_SETUP(dev)
 {
