@@ -10,7 +10,8 @@
 #        scripts/upstream-selftests.sh stage DIR
 #        scripts/upstream-selftests.sh run [--machine qemu-svm|bochs-vmx] [--kernel SEL]
 #                                          [--ko FILE] [--filter GLOB,...] [--devices kvm,minikvm]
-#                                          [--timeout-scale N] [--mem MiB] --out DIR
+#                                          [--timeout-scale N] [--mem MiB] [--vm-timeout S]
+#                                          --out DIR
 #        scripts/upstream-selftests.sh table RESULTS.KTAP
 #
 #   build   build the x86_64 KVM selftests statically, with make -k, into
@@ -26,7 +27,8 @@
 #           to module/minikvm.ko (built for that kernel if missing); --filter picks
 #           run-list names (shell globs: `cpuid_test.*`, `*.minikvm`, `xapic_*`);
 #           --devices leaves one device out; --timeout-scale multiplies every time limit
-#           (Bochs runs ~9x slower than real time). The last line is
+#           (Bochs runs ~9x slower than real time); --vm-timeout is vm-test.sh's --timeout,
+#           the wall-clock limit of the whole boot. The last line is
 #           "N passed, N failed, N skipped" over both devices, XFAIL counted as skipped.
 #   table   the table of a results.ktap: test | kvm | minikvm, then the failures with the
 #           line of output that says why, then the counts line.
@@ -45,7 +47,7 @@ UPSTREAM_DIR=$MKVM_TOP/selftests/upstream
 BUILD_RECIPE=v2
 
 usage() {
-	sed -n '9,35s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '9,37s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 
@@ -211,23 +213,23 @@ cmd_table() {
 			for (j = 1; j <= 2; j++) {
 				d = (j == 1) ? "kvm" : "minikvm"
 				x = ((t, d) in v) ? v[t, d] : ""
-				if (x == "PASS" || x == "XPASS") p++
-				else if (x == "SKIP" || x == "XFAIL") s++
-				else if (x != "") f++
+				if (x == "PASS" || x == "XPASS") np++
+				else if (x == "SKIP" || x == "XFAIL") ns++
+				else if (x != "") nf++
 			}
 		}
 		if (m) { print ""; print "not PASS/SKIP, and why:" }
 		for (i = 1; i <= m; i++) print note[i]
 		print ""
 		printf "upstream: %d PASS+XPASS, %d FAIL+TIMEOUT, %d SKIP+XFAIL (XFAIL %d, XPASS %d)\n", \
-			p, f, s, cnt["XFAIL"], cnt["XPASS"]
-		printf "%d passed, %d failed, %d skipped\n", p, f, s
+			np, nf, ns, cnt["XFAIL"], cnt["XPASS"]
+		printf "%d passed, %d failed, %d skipped\n", np, nf, ns
 	}' "$res"
 }
 
 # ------------------------------------------------------------------------------ run
 cmd_run() {
-	local machine=qemu-svm sel=6.1 ko= filter= out= devices=kvm,minikvm scale=1 mem=3072
+	local machine=qemu-svm sel=6.1 ko= filter= out= devices=kvm,minikvm scale=1 mem=3072 vmtmo=
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--machine) machine=$2; shift 2 ;;
@@ -237,6 +239,7 @@ cmd_run() {
 		--devices) devices=$2; shift 2 ;;
 		--timeout-scale) scale=$2; shift 2 ;;
 		--mem) mem=$2; shift 2 ;;
+		--vm-timeout) vmtmo=$2; shift 2 ;;
 		--out) out=$2; shift 2 ;;
 		*) die "upstream: run: unknown argument '$1' (see --help)" ;;
 		esac
@@ -283,7 +286,7 @@ cmd_run() {
 	log "upstream: booting $kver on $machine (logs in $out)"
 	local rc=0
 	nice "$MKVM_TOP/scripts/vm-test.sh" --machine "$machine" --kernel "$vmlinuz" \
-		--initrd "$out/initrd.gz" --mem "$mem" --out "$out" ${append:+--append "$append"} \
+		--initrd "$out/initrd.gz" --mem "$mem" --out "$out" ${append:+--append "$append"} ${vmtmo:+--timeout "$vmtmo"} \
 		> "$out/vm-test.log" 2>&1 || rc=$?
 	grep -vE '^(PASS|SKIP) ' "$out/vm-test.log" | grep -vE '^[0-9]+ passed' >&2 || true
 	cmd_table "$out/results.ktap" | tee "$out/table.txt"

@@ -89,8 +89,13 @@ echo "upstream: $name on /dev/$dev ($vendor), limit $tmo s: $bin $*"
 t0=$(cut -d' ' -f1 /proc/uptime)
 # busybox timeout: SIGTERM after tmo seconds, exit 143 then. Our own limit (not only init's)
 # lets a listed test that hangs be an XFAIL rather than a failure.
-eval "timeout $tmo $wrap \"$here/\$bin\" \"\$@\""
-rc=$?
+# The output goes on to init as it is written, and to a file for the reason below.
+rm -f /tmp/upstream.rc
+{
+	eval "timeout $tmo $wrap \"$here/\$bin\" \"\$@\""
+	echo $? > /tmp/upstream.rc
+} 2>&1 | tee /tmp/upstream.out
+rc=$(cat /tmp/upstream.rc 2>/dev/null || echo 1)
 t1=$(cut -d' ' -f1 /proc/uptime)
 secs=$(awk "BEGIN { printf \"%d\", $t1 - $t0 }")
 
@@ -109,6 +114,21 @@ elif [ $rc -gt 128 ] && [ $rc -lt 160 ]; then
 else
 	what="exit $rc"
 fi
+# Why, in the test's own words: a TEST_ASSERT prints "==== Test Assertion Failure ====",
+# "  FILE:LINE: EXPR", "  pid=... errno=...", stack frames (or addr2line's complaint), then
+# its message; a plain test prints its last line.
+msg=$(awk '
+	/==== Test Assertion Failure ====/ { a = 1; loc = ""; m = ""; next }
+	a == 1 && loc == "" { loc = $1; sub(/:$/, "", loc); next }
+	a == 1 && /^  pid=/ { next }
+	a == 1 && (/^sh: .*addr2line/ || /^ +[0-9]+\t/ || /^ +0x/) { next }
+	a == 1 && NF { m = $0; sub(/^ +/, "", m); a = 2 }
+	NF && !/^upstream: / { last = $0 }
+	END {
+		if (m != "") print m " [" loc "]"
+		else print last
+	}' /tmp/upstream.out | cut -c1-200)
+[ -n "$msg" ] && what="$what: $msg"
 [ -n "$why" ] && verdict XFAIL 2 "$what; expected: $why"
 case "$what" in
 TIMEOUT*) verdict TIMEOUT 1 "$what" ;;
