@@ -133,11 +133,12 @@ conf_for() {
 }
 
 cmd_stage() {
-	local dir=$1 build t name conf tmo args d
+	local dir=$1 quick=${2:-} build t name conf tmo args d w slow
 	[ -n "$dir" ] || die "upstream: stage needs a directory"
 	build=$(cmd_build)
 	rm -rf "$dir"
 	mkdir -p "$dir/upstream/bin"
+	: > "$dir/upstream/not-run.list"
 	install -m 0755 "$UPSTREAM_DIR/run.sh" "$UPSTREAM_DIR/table.sh" "$dir/upstream/"
 	cp "$UPSTREAM_DIR/expected-failures" "$dir/upstream/"
 	cp "$build/built.list" "$build/failed.list" "$dir/upstream/"
@@ -154,10 +155,19 @@ cmd_stage() {
 		name=${t##*/}
 		name=${name%.sh}
 		conf=$(conf_for "$name")
-		tmo=${conf%% *}
-		tmo=${tmo#timeout=}
-		args=
-		[[ $conf == *" "* ]] && args=${conf#* }
+		# Leading key=value words are ours (timeout=, quick=no), the rest the test's.
+		tmo=60 slow= args=
+		for w in $conf; do
+			case "$w" in
+			timeout=*) [ -z "$args" ] && tmo=${w#timeout=} && continue ;;
+			quick=no) [ -z "$args" ] && slow=1 && continue ;;
+			esac
+			args="$args${args:+ }$w"
+		done
+		if [ -n "$quick" ] && [ -n "$slow" ]; then
+			echo "$name" >> "$dir/upstream/not-run.list"
+			continue
+		fi
 		# init's own limit is the backstop: run.sh times the test out first (and can
 		# then call it TIMEOUT or XFAIL); 30 s more for it to report.
 		for d in kvm minikvm; do
@@ -165,7 +175,7 @@ cmd_stage() {
 		done >> "$dir/run-list"
 	done < "$build/built.list"
 	echo "upstream_table timeout=30 upstream/table.sh" >> "$dir/run-list"
-	log "upstream: staged $(grep -c . "$build/built.list") tests in $dir"
+	log "upstream: staged $(grep -c . "$build/built.list") tests in $dir${quick:+ (quick: $(grep -c . "$dir/upstream/not-run.list") slow ones left out)}"
 }
 
 # ------------------------------------------------------------------------------ table
@@ -173,10 +183,11 @@ cmd_stage() {
 # is the source; a test with a top-level result but no such line (init killed it, the
 # machine died) is TIMEOUT or FAIL from the KTAP line itself.
 cmd_table() {
-	local res=$1
+	local res=$1 notrun=${2:-/dev/null}
 	[ -f "$res" ] || die "upstream: table: no such file $res"
+	[ -f "$notrun" ] || notrun=/dev/null
 	awk '
-	function verdict_of(line) { return line }
+	FILENAME == ARGV[1] { if (NF) { slow[$1] = 1; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } } next }
 	/^# upstream: [^ ]+ (kvm|minikvm) (PASS|SKIP|FAIL|TIMEOUT|XFAIL|XPASS)/ {
 		t = $3; d = $4; v[t, d] = $5
 		why = $0; sub(/^# upstream: [^ ]+ [^ ]+ [A-Z]+ ?/, "", why); reason[t, d] = why
@@ -184,52 +195,58 @@ cmd_table() {
 		next
 	}
 	/^# [^ ]+\.(kvm|minikvm): timed out after/ {
-		split($2, p, "."); sub(/:$/, "", p[2]); to[p[1], p[2]] = 1; next
+		split($2, q, "."); sub(/:$/, "", q[2]); to[q[1], q[2]] = 1; next
 	}
 	/^(not )?ok [0-9]+ [^ ]+\.(kvm|minikvm)/ {
 		name = ($1 == "not") ? $4 : $3
-		k = split(name, p, "."); t = p[1]; d = p[2]
+		split(name, q, "."); t = q[1]; d = q[2]
 		if (!(t in seen)) { seen[t] = 1; order[++n] = t }
 		if ((t, d) in v) next
 		v[t, d] = ($1 == "not") ? (((t, d) in to) ? "TIMEOUT" : "FAIL") : "PASS"
 		if ($0 ~ /# SKIP/) v[t, d] = "SKIP"
-		reason[t, d] = "no verdict line from run.sh (see results.ktap)"
+		reason[t, d] = "killed by init after its run-list timeout, or the machine died (see results.ktap)"
 	}
 	END {
-		printf "%-36s %-8s %-8s\n", "test", "kvm", "minikvm"
-		printf "%-36s %-8s %-8s\n", "----", "---", "-------"
+		printf "%-38s %-8s %-8s\n", "test", "kvm", "minikvm"
+		printf "%-38s %-8s %-8s\n", "----", "---", "-------"
 		for (i = 1; i <= n; i++) {
 			t = order[i]
+			if (t in slow && !((t, "kvm") in v) && !((t, "minikvm") in v)) {
+				printf "%-38s %-17s\n", t, "not run (quick=no in tests.conf)"
+				continue
+			}
 			a = ((t, "kvm") in v) ? v[t, "kvm"] : "-"
 			b = ((t, "minikvm") in v) ? v[t, "minikvm"] : "-"
-			printf "%-36s %-8s %-8s\n", t, a, b
-			for (j = 1; j <= 2; j++) {
-				d = (j == 1) ? "kvm" : "minikvm"
-				x = ((t, d) in v) ? v[t, d] : ""
-				if (x == "PASS" || x == "SKIP" || x == "") continue
-				cnt[x]++
-				note[++m] = sprintf("  %-8s %s on %s: %s", x, t, d, reason[t, d])
-			}
+			printf "%-38s %-8s %-8s\n", t, a, b
+			if (a == "PASS" && b == "SKIP")
+				sk[++ns_] = sprintf("  %s: %s", t, reason[t, "minikvm"])
 			for (j = 1; j <= 2; j++) {
 				d = (j == 1) ? "kvm" : "minikvm"
 				x = ((t, d) in v) ? v[t, d] : ""
 				if (x == "PASS" || x == "XPASS") np++
 				else if (x == "SKIP" || x == "XFAIL") ns++
 				else if (x != "") nf++
+				if (x == "PASS" || x == "SKIP" || x == "") continue
+				cnt[x]++
+				note[++m] = sprintf("  %-7s %s on %s: %s", x, t, d, reason[t, d])
 			}
 		}
-		if (m) { print ""; print "not PASS/SKIP, and why:" }
+		if (m) { print ""; print "not PASS or SKIP, and why (XFAIL: on selftests/upstream/expected-failures):" }
 		for (i = 1; i <= m; i++) print note[i]
+		if (ns_) { print ""; print "PASS on kvm but SKIP on minikvm (what minikvm does not advertise):" }
+		for (i = 1; i <= ns_; i++) print sk[i]
 		print ""
-		printf "upstream: %d PASS+XPASS, %d FAIL+TIMEOUT, %d SKIP+XFAIL (XFAIL %d, XPASS %d)\n", \
-			np, nf, ns, cnt["XFAIL"], cnt["XPASS"]
+		printf "upstream: PASS %d, FAIL %d, TIMEOUT %d, XFAIL %d, XPASS %d, SKIP %d\n", \
+			np - cnt["XPASS"], nf - cnt["TIMEOUT"], cnt["TIMEOUT"], cnt["XFAIL"], cnt["XPASS"], \
+			ns - cnt["XFAIL"]
 		printf "%d passed, %d failed, %d skipped\n", np, nf, ns
-	}' "$res"
+	}' "$notrun" "$res"
 }
 
 # ------------------------------------------------------------------------------ run
 cmd_run() {
 	local machine=qemu-svm sel=6.1 ko= filter= out= devices=kvm,minikvm scale=1 mem=3072 vmtmo=
+	local quick=
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--machine) machine=$2; shift 2 ;;
@@ -240,6 +257,7 @@ cmd_run() {
 		--timeout-scale) scale=$2; shift 2 ;;
 		--mem) mem=$2; shift 2 ;;
 		--vm-timeout) vmtmo=$2; shift 2 ;;
+		--quick) quick=1; shift ;;
 		--out) out=$2; shift 2 ;;
 		*) die "upstream: run: unknown argument '$1' (see --help)" ;;
 		esac
@@ -254,13 +272,14 @@ cmd_run() {
 	read -r kver vmlinuz modroot kdir <<< "$kline"
 	if [ -z "$ko" ]; then
 		ko=$MKVM_TOP/module/minikvm.ko
-		if [ ! -f "$ko" ] || [ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" != "$kver" ]; then
+		if [ ! -f "$ko" ] || [ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" != "$kver" ] ||
+			[ -n "$(find "$MKVM_TOP/module" -name '*.[ch]' -newer "$ko" -print -quit)" ]; then
 			log "upstream: building module/minikvm.ko for $kver"
 			make -C "$kdir" M="$MKVM_TOP/module" >"$out/module.log" 2>&1 ||
 				{ tail -n 20 "$out/module.log" >&2; die "upstream: module does not build"; }
 		fi
 	fi
-	cmd_stage "$out/tests"
+	cmd_stage "$out/tests" "$quick"
 	# --devices: drop the other device's lines (the run-list names end in .DEVICE).
 	local d keep=
 	for d in kvm minikvm; do
@@ -289,7 +308,7 @@ cmd_run() {
 		--initrd "$out/initrd.gz" --mem "$mem" --out "$out" ${append:+--append "$append"} ${vmtmo:+--timeout "$vmtmo"} \
 		> "$out/vm-test.log" 2>&1 || rc=$?
 	grep -vE '^(PASS|SKIP) ' "$out/vm-test.log" | grep -vE '^[0-9]+ passed' >&2 || true
-	cmd_table "$out/results.ktap" | tee "$out/table.txt"
+	cmd_table "$out/results.ktap" "$out/tests/upstream/not-run.list" | tee "$out/table.txt"
 	return $rc
 }
 
@@ -298,8 +317,11 @@ cmd=$1
 shift
 case "$cmd" in
 build) cmd_build ;;
-stage) [ $# -eq 1 ] || usage; cmd_stage "$1" ;;
-table) [ $# -eq 1 ] || usage; cmd_table "$1" ;;
+stage)
+	[ $# -ge 1 ] || usage
+	if [ "$1" = --quick ]; then cmd_stage "${2:?}" 1; else cmd_stage "$1"; fi
+	;;
+table) [ $# -ge 1 ] && [ $# -le 2 ] || usage; cmd_table "$@" ;;
 run) cmd_run "$@" ;;
 -h|--help) usage ;;
 *) die "upstream: unknown command '$cmd' (see --help)" ;;
