@@ -88,6 +88,7 @@ cmd_build() {
 	# Every target the Makefile defines for x86_64, as the relative names it builds.
 	local printer=$dest/print-targets.mk
 	# (printf, not a here-document: the recipe needs its tab)
+	# shellcheck disable=SC2016 # make's variables, not the shell's
 	printf 'print-targets:\n\t@printf "%%s\\n" %s\n' \
 		'$(patsubst $(OUTPUT)/%,%,$(TEST_GEN_PROGS)) $(TEST_PROGS)' > "$printer"
 	local mkargs=(-C "$kvm" ARCH=x86_64 OUTPUT="$dest/out"
@@ -156,7 +157,7 @@ cmd_stage() {
 		name=${name%.sh}
 		conf=$(conf_for "$name")
 		# Leading key=value words are ours (timeout=, quick=no), the rest the test's.
-		tmo=60 slow= args=
+		tmo=60 slow='' args=''
 		for w in $conf; do
 			case "$w" in
 			timeout=*) [ -z "$args" ] && tmo=${w#timeout=} && continue ;;
@@ -245,7 +246,7 @@ cmd_table() {
 
 # ------------------------------------------------------------------------------ run
 cmd_run() {
-	local machine=qemu-svm sel=6.1 ko= filter= out= devices=kvm,minikvm scale=1 mem=3072 vmtmo=
+	local machine=qemu-svm sel=6.1 ko='' filter='' out='' devices=kvm,minikvm scale=1 mem=3072 vmtmo=''
 	local quick=
 	while [ $# -gt 0 ]; do
 		case "$1" in
@@ -283,7 +284,7 @@ cmd_run() {
 	# --devices: drop the other device's lines (the run-list names end in .DEVICE).
 	local d keep=
 	for d in kvm minikvm; do
-		[[ ",$devices," == *",$d,"* ]] || keep="$keep -e /\\.$d[[:space:]]/d"
+		[[ ",$devices," == *",$d,"* ]] || keep="$keep -e /\\.${d}[[:space:]]/d"
 	done
 	# shellcheck disable=SC2086 # keep is sed words
 	[ -z "$keep" ] || sed -i $keep "$out/tests/run-list"
@@ -321,7 +322,10 @@ stage)
 	[ $# -ge 1 ] || usage
 	if [ "$1" = --quick ]; then cmd_stage "${2:?}" 1; else cmd_stage "$1"; fi
 	;;
-table) [ $# -ge 1 ] && [ $# -le 2 ] || usage; cmd_table "$@" ;;
+table)
+	if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage; fi
+	cmd_table "$@"
+	;;
 run) cmd_run "$@" ;;
 -h|--help) usage ;;
 *) die "upstream: unknown command '$cmd' (see --help)" ;;

@@ -44,11 +44,10 @@ fi
 
 # verdict VERDICT RC [REASON]: report and exit with the kselftest code.
 verdict() {
-	local v=$1 rc=$2 why=$3
-	echo "upstream: $name $dev $v${why:+ $why}"
-	echo "$name $dev $v" >> /tmp/upstream-results
-	[ -n "$MKVM_NOTE" ] && [ -n "$why" ] && printf '%s\n' "$why" > "$MKVM_NOTE"
-	exit "$rc"
+	echo "upstream: $name $dev $1${3:+ $3}"
+	echo "$name $dev $1" >> /tmp/upstream-results
+	[ -n "$MKVM_NOTE" ] && [ -n "$3" ] && printf '%s\n' "$3" > "$MKVM_NOTE"
+	exit "$2"
 }
 
 # expected: the reason NAME is expected to fail on DEV/VENDOR, or nothing.
