@@ -188,7 +188,8 @@ cmd_table() {
 	[ -f "$res" ] || die "upstream: table: no such file $res"
 	[ -f "$notrun" ] || notrun=/dev/null
 	awk '
-	FILENAME == ARGV[1] { if (NF) { slow[$1] = 1; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } } next }
+	FILENAME == ARGV[1] { if (NF && $1 !~ /^#/) target[$1] = 1; next }
+	FILENAME == ARGV[2] { if (NF) slow[$1] = 1; next }
 	/^# upstream: [^ ]+ (kvm|minikvm) (PASS|SKIP|FAIL|TIMEOUT|XFAIL|XPASS)/ {
 		t = $3; d = $4; v[t, d] = $5
 		why = $0; sub(/^# upstream: [^ ]+ [^ ]+ [A-Z]+ ?/, "", why); reason[t, d] = why
@@ -208,17 +209,20 @@ cmd_table() {
 		reason[t, d] = "killed by init after its run-list timeout, or the machine died (see results.ktap)"
 	}
 	END {
+		for (t in slow) if (!(t in seen)) { seen[t] = 1; order[++n] = t }
 		printf "%-38s %-8s %-8s\n", "test", "kvm", "minikvm"
 		printf "%-38s %-8s %-8s\n", "----", "---", "-------"
 		for (i = 1; i <= n; i++) {
 			t = order[i]
 			if (t in slow && !((t, "kvm") in v) && !((t, "minikvm") in v)) {
-				printf "%-38s %-17s\n", t, "not run (quick=no in tests.conf)"
+				printf "%-38s %-17s\n", t (t in target ? " *" : ""), "not run (quick=no in tests.conf)"
+				if (t in target) ntarget++
 				continue
 			}
 			a = ((t, "kvm") in v) ? v[t, "kvm"] : "-"
 			b = ((t, "minikvm") in v) ? v[t, "minikvm"] : "-"
-			printf "%-38s %-8s %-8s\n", t, a, b
+			printf "%-38s %-8s %-8s\n", t (t in target ? " *" : ""), a, b
+			if (t in target) { ntarget++; if (b == "PASS" || b == "XPASS") tpass++ }
 			if (a == "PASS" && b == "SKIP")
 				sk[++ns_] = sprintf("  %s: %s", t, reason[t, "minikvm"])
 			for (j = 1; j <= 2; j++) {
@@ -237,11 +241,13 @@ cmd_table() {
 		if (ns_) { print ""; print "PASS on kvm but SKIP on minikvm (what minikvm does not advertise):" }
 		for (i = 1; i <= ns_; i++) print sk[i]
 		print ""
+		printf "* targets (selftests/upstream/targets): %d of the %d run or listed PASS on minikvm\n", \
+			tpass, ntarget
 		printf "upstream: PASS %d, FAIL %d, TIMEOUT %d, XFAIL %d, XPASS %d, SKIP %d\n", \
 			np - cnt["XPASS"], nf - cnt["TIMEOUT"], cnt["TIMEOUT"], cnt["XFAIL"], cnt["XPASS"], \
 			ns - cnt["XFAIL"]
 		printf "%d passed, %d failed, %d skipped\n", np, nf, ns
-	}' "$notrun" "$res"
+	}' "$UPSTREAM_DIR/targets" "$notrun" "$res"
 }
 
 # ------------------------------------------------------------------------------ run
