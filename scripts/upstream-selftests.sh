@@ -7,12 +7,12 @@
 # bind mount of /dev/minikvm onto /dev/kvm, against minikvm. Issue 5, item 6.
 #
 # usage: scripts/upstream-selftests.sh build
-#        scripts/upstream-selftests.sh stage DIR
+#        scripts/upstream-selftests.sh stage [--quick] DIR
 #        scripts/upstream-selftests.sh run [--machine qemu-svm|bochs-vmx] [--kernel SEL]
 #                                          [--ko FILE] [--filter GLOB,...] [--devices kvm,minikvm]
-#                                          [--timeout-scale N] [--mem MiB] [--vm-timeout S]
-#                                          --out DIR
-#        scripts/upstream-selftests.sh table RESULTS.KTAP
+#                                          [--quick] [--timeout-scale N] [--mem MiB]
+#                                          [--vm-timeout S] --out DIR
+#        scripts/upstream-selftests.sh table RESULTS.KTAP [NOT-RUN-LIST]
 #
 #   build   build the x86_64 KVM selftests statically, with make -k, into
 #           $MKVM_CACHE/kvm-selftests-6.1/ (once; a stamp keys it on the source and on this
@@ -21,17 +21,21 @@
 #   stage   lay out DIR for scripts/mkinitramfs.sh --tests: the binaries under
 #           DIR/upstream/, the wrapper and expected-failure list of selftests/upstream/,
 #           and DIR/run-list with every built test twice, NAME.kvm and NAME.minikvm
-#           (arguments and time limits from selftests/upstream/tests.conf).
+#           (arguments and time limits from selftests/upstream/tests.conf). --quick
+#           leaves out the tests tests.conf marks quick=no (listed in upstream/not-run.list).
 #   run     build, stage, make the initramfs, boot it (scripts/vm-test.sh) and print the
 #           table. --kernel is a scripts/kernels.sh selector (default 6.1); --ko defaults
 #           to module/minikvm.ko (built for that kernel if missing); --filter picks
 #           run-list names (shell globs: `cpuid_test.*`, `*.minikvm`, `xapic_*`);
-#           --devices leaves one device out; --timeout-scale multiplies every time limit
+#           (and stages only their binaries); --devices leaves one device out; --quick as
+#           for stage (the upstream-svm step of check.sh); --timeout-scale multiplies every time limit
 #           (Bochs runs ~9x slower than real time); --vm-timeout is vm-test.sh's --timeout,
 #           the wall-clock limit of the whole boot. The last line is
 #           "N passed, N failed, N skipped" over both devices, XFAIL counted as skipped.
-#   table   the table of a results.ktap: test | kvm | minikvm, then the failures with the
-#           line of output that says why, then the counts line.
+#   table   the table of a results.ktap: test | kvm | minikvm (* marks the 17 of
+#           selftests/upstream/targets), then every verdict other than PASS/SKIP with the
+#           test's own reason, then what passes on kvm but skips on minikvm and why, then
+#           the counts line. NOT-RUN-LIST: the tests --quick left out.
 #
 # Verdicts: PASS, SKIP (exit 4, KSFT_SKIP), FAIL, TIMEOUT, and for tests listed in
 # selftests/upstream/expected-failures, XFAIL (failed as expected: not a failure) and XPASS
@@ -47,7 +51,7 @@ UPSTREAM_DIR=$MKVM_TOP/selftests/upstream
 BUILD_RECIPE=v2
 
 usage() {
-	sed -n '9,37s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '9,43s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 
