@@ -69,6 +69,11 @@ struct mkvm_vcpu;
  *		-ENOENT for any other MSR.
  * @set_msr:	Write one, with the CPU's #GP rules: -EINVAL to refuse,
  *		-ENOENT when not the vendor's. @host: from KVM_SET_MSRS.
+ * @queue_exception: Deliver exception @vector to the guest at the next
+ *		entry, at the current RIP (the faulting instruction is not
+ *		retired), with @error pushed when @has_error and, for #PF,
+ *		CR2 = @cr2 first (SDM Vol. 3A 6.15; APM Vol. 2 15.20 EVENTINJ,
+ *		SDM Vol. 3C 26.6 VM-entry event injection).
  */
 struct mkvm_arch_ops {
 	const char *name;
@@ -98,6 +103,8 @@ struct mkvm_arch_ops {
 	void *(*fpu_image)(struct mkvm_vcpu *vcpu);
 	int (*get_msr)(struct mkvm_vcpu *vcpu, u32 msr, u64 *data);
 	int (*set_msr)(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host);
+	void (*queue_exception)(struct mkvm_vcpu *vcpu, u8 vector,
+				bool has_error, u32 error, u64 cr2);
 };
 
 extern const struct mkvm_arch_ops mkvm_vmx_ops;

@@ -14,7 +14,8 @@
  *      even when immediate_exit is set (api.rst: "complete pending
  *      operations");
  *   2. immediate_exit: return -EINTR (exit_reason untouched, as in KVM);
- *      a pending signal: -EINTR with KVM_EXIT_INTR;
+ *      a pending signal or task work: -EINTR with KVM_EXIT_INTR
+ *      (mkvm_exit_pending());
  *   3. give the CPU away if the scheduler wants it (cond_resched);
  *   4. enter the guest once (vendor vcpu_run, which re-checks signals and
  *      need_resched with interrupts off, so a wakeup cannot be lost);
@@ -170,9 +171,10 @@ static int mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 		return -EINTR;
 
 	for (;;) {
-		if (signal_pending(current)) {
+		if (mkvm_exit_pending()) {
 			run->exit_reason = KVM_EXIT_INTR;
 			r = -EINTR;
+			mkvm_stat_inc(vcpu, MKVM_STAT_SIGNAL);
 			break;
 		}
 		cond_resched();
@@ -181,6 +183,8 @@ static int mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 		if (r <= 0)
 			break;
 	}
+	if (r == 0)
+		mkvm_stat_inc(vcpu, MKVM_STAT_USER);
 	return r;
 }
 
@@ -344,6 +348,7 @@ static const struct file_operations mkvm_vcpu_fops = {
  */
 void mkvm_vcpu_free(struct mkvm_vcpu *vcpu)
 {
+	mkvm_debugfs_vcpu_remove(vcpu);
 	mkvm_ops->vcpu_free(vcpu);
 	kvfree(vcpu->cpuid);
 	free_page((unsigned long)vcpu->pio_page);
@@ -406,6 +411,7 @@ int mkvm_vcpu_create(struct mkvm *vm, unsigned long id)
 		goto unlock;
 	}
 	vm->vcpus[vm->nr_vcpus] = vcpu;
+	mkvm_debugfs_vcpu_add(vcpu);
 	/* Readers (kick) see the pointer before the count. */
 	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
 	mutex_unlock(&vm->lock);

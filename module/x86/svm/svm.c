@@ -142,4 +142,5 @@ const struct mkvm_arch_ops mkvm_svm_ops = {
 	.fpu_image = mkvm_svm_fpu_image,
 	.get_msr = mkvm_svm_get_msr,
 	.set_msr = mkvm_svm_set_msr,
+	.queue_exception = mkvm_svm_inject_exception,
 };

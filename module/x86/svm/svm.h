@@ -109,7 +109,7 @@ void mkvm_svm_set_regs(struct mkvm_vcpu *vcpu, const struct kvm_regs *regs);
 void mkvm_svm_get_sregs(struct mkvm_vcpu *vcpu, struct kvm_sregs *sregs);
 void mkvm_svm_set_sregs(struct mkvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 void mkvm_svm_inject_exception(struct mkvm_vcpu *vcpu, u8 vector,
-			       bool has_error, u32 error);
+			       bool has_error, u32 error, u64 cr2);
 
 static inline void *mkvm_svm_fpu_image(struct mkvm_vcpu *vcpu)
 {

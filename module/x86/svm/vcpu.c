@@ -31,6 +31,7 @@
 
 #include "../../arch_ops.h"
 #include "../../compat.h"
+#include "../../mkvm_trace.h"
 #include "svm.h"
 
 static void mkvm_svm_intercept(struct vmcb *vmcb, unsigned int bit)
@@ -188,18 +189,24 @@ void mkvm_svm_vcpu_put(struct mkvm_vcpu *vcpu)
  * @vector:    exception vector
  * @has_error: whether the exception pushes an error code
  * @error:     the error code
+ * @cr2:       for #PF, the faulting linear address
  *
- * Uses the VMCB's EVENTINJ field (APM 15.20).
+ * Uses the VMCB's EVENTINJ field (APM 15.20). EVENTINJ does not load CR2
+ * for an injected #PF, so the guest's CR2 in the VMCB is set here.
  */
 void mkvm_svm_inject_exception(struct mkvm_vcpu *vcpu, u8 vector,
-			       bool has_error, u32 error)
+			       bool has_error, u32 error, u64 cr2)
 {
 	struct vmcb *v = to_svm(vcpu)->vmcb;
 	struct vmcb_control_area *c = &v->control;
 
+	if (vector == X86_TRAP_PF)
+		v->save.cr2 = cr2;
+
 	/* Real mode pushes no error code (SDM Vol. 3A 20.1.4); KVM drops it. */
 	if (!(v->save.cr0 & X86_CR0_PE))
 		has_error = false;
+	mkvm_stat_inc(vcpu, MKVM_STAT_EXCEPTION);
 	c->event_inj = vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID |
 		       (has_error ? SVM_EVTINJ_VALID_ERR : 0);
 	c->event_inj_err = error;
@@ -227,7 +234,7 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	local_irq_disable();
 
 	/* Checked again with interrupts off: a kick now cannot be lost. */
-	if (signal_pending(current) || need_resched()) {
+	if (mkvm_exit_pending() || need_resched()) {
 		local_irq_enable();
 		kernel_fpu_end();
 		return 1;
@@ -239,6 +246,7 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	/* GIF=0: no interrupt, NMI or SMI is taken until STGI. */
 	asm volatile("clgi" ::: "memory");
 	asm volatile("vmsave %%rax" : : "a" (mkvm_svm_host_save_pa()) : "memory");
+	trace_mkvm_entry(vcpu->id, svm->vmcb->save.rip);
 	r = mkvm_svm_vmrun(svm->vmcb_pa, svm->regs, mkvm_svm_host_save_pa());
 	asm volatile("stgi" ::: "memory");
 
@@ -248,6 +256,11 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	local_irq_enable();
 	kernel_fpu_end();
 
+	mkvm_stat_inc(vcpu, MKVM_STAT_EXITS);
+	trace_mkvm_exit(vcpu->id, MKVM_TRACE_SVM,
+			mkvm_vmcb_exit_code(&svm->vmcb->control),
+			svm->vmcb->save.rip, svm->vmcb->control.exit_info_1,
+			svm->vmcb->control.exit_info_2);
 	if (r) {
 		pr_err_ratelimited("SVM instruction faulted on CPU %d\n",
 				   raw_smp_processor_id());
