@@ -8,6 +8,9 @@
  *        to check that a CPU coming online while a VM exists is switched
  *        on, and that the last VM switches every CPU off.
  *   vms  one line per live VM.
+ *   vm<N>/mmu
+ *        how many 4 KiB and 2 MiB second-level leaves the VM has (KVM's
+ *        pages_4k / pages_2m).
  *   vm<N>/vcpu<M>/stats
  *        the vCPU's event counters (enum mkvm_stat), "name value" per
  *        line; the selftests read them to check, e.g., that a guest's OUTs
@@ -25,6 +28,7 @@
 
 #include "minikvm.h"
 #include "arch_ops.h"
+#include "mmu.h"
 
 static struct dentry *mkvm_debugfs_dir;
 
@@ -54,6 +58,17 @@ static int mkvm_vcpu_stats_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(mkvm_vcpu_stats);
 
+static int mkvm_vm_mmu_show(struct seq_file *m, void *unused)
+{
+	struct mkvm *vm = m->private;
+
+	/* Racy snapshots of counters kept under vm->mmu_lock. */
+	seq_printf(m, "pages_4k %llu\npages_2m %llu\n",
+		   READ_ONCE(vm->mmu->pages_4k), READ_ONCE(vm->mmu->pages_2m));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mkvm_vm_mmu);
+
 /**
  * mkvm_debugfs_vm_add() - create minikvm/vm<id>/
  * @vm: the new VM, not yet visible to userspace
@@ -64,6 +79,9 @@ void mkvm_debugfs_vm_add(struct mkvm *vm)
 
 	snprintf(name, sizeof(name), "vm%u", vm->id);
 	vm->debugfs = debugfs_create_dir(name, mkvm_debugfs_dir);
+	if (vm->mmu)
+		debugfs_create_file("mmu", 0444, vm->debugfs, vm,
+				    &mkvm_vm_mmu_fops);
 }
 
 /**

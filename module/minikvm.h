@@ -64,6 +64,7 @@ struct mkvm_memslot {
 };
 
 struct mkvm_vcpu;
+struct mkvm_mmu;
 
 /**
  * enum mkvm_stat - per-vCPU event counters
@@ -141,6 +142,8 @@ struct mkvm_vcpu_msrs {
  *		removed; a vCPU whose last-seen generation differs flushes
  *		its TLB before the next entry.
  * @debugfs:	[c] /sys/kernel/debug/minikvm/vm<id>/, or NULL (debugfs.c).
+ * @mmu:	[c] The vendor's second-level tree (NPT/EPT), set by vm_init;
+ *		common code reads only its counters (debugfs).
  * @arch:	[c] The vendor's per-VM state (NPT/EPT root, ASID...).
  */
 struct mkvm {
@@ -155,6 +158,7 @@ struct mkvm {
 	unsigned int nr_vcpus;
 	atomic_t tlb_gen;
 	struct dentry *debugfs;
+	struct mkvm_mmu *mmu;
 	void *arch;
 };
 
@@ -258,6 +262,8 @@ void mkvm_memslots_destroy(struct mkvm *vm);
 struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm *vm, u64 gfn);
 int mkvm_slot_pin(struct mkvm *vm, struct mkvm_memslot *slot, u64 gfn,
 		  bool write, struct page **page);
+bool mkvm_slot_pin_2m(struct mkvm *vm, struct mkvm_memslot *slot, u64 gfn,
+		      phys_addr_t *hpa);
 int mkvm_read_guest(struct mkvm *vm, u64 gpa, void *buf, unsigned int len);
 int mkvm_write_guest(struct mkvm *vm, u64 gpa, const void *buf,
 		     unsigned int len);
