@@ -64,7 +64,6 @@ struct mkvm_vcpu;
  * @set_sregs:	KVM_SET_SREGS, after common validation.
  * @walk_flags:	MKVM_WALK_ENV_* for guest page walks (x86/pgwalk.h): the
  *		vendor's reserved-bit rules.
- * @fpu_image:	The guest's 512-byte FXSAVE image (x86/fpu.c).
  * @get_msr:	Read an MSR whose guest value the vendor holds (VMCB/VMCS);
  *		-ENOENT for any other MSR.
  * @set_msr:	Write one, with the CPU's #GP rules: -EINVAL to refuse,
@@ -100,7 +99,6 @@ struct mkvm_arch_ops {
 	void (*get_sregs)(struct mkvm_vcpu *vcpu, struct kvm_sregs *sregs);
 	void (*set_sregs)(struct mkvm_vcpu *vcpu,
 			  const struct kvm_sregs *sregs);
-	void *(*fpu_image)(struct mkvm_vcpu *vcpu);
 	int (*get_msr)(struct mkvm_vcpu *vcpu, u32 msr, u64 *data);
 	int (*set_msr)(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host);
 	void (*queue_exception)(struct mkvm_vcpu *vcpu, u8 vector,

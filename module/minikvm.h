@@ -196,6 +196,10 @@ struct mkvm {
  * @stat:	Event counters (enum mkvm_stat), written only by the vCPU
  *		thread, read racily by debugfs.
  * @debugfs:	[c] Its directory under the VM's (debugfs.c), or NULL.
+ * @fpu:	[c] The guest's x87/SSE/AVX state: a 4 KiB XSAVE area in the
+ *		standard format (x86/xsave.c); its first 512 bytes are the
+ *		FXSAVE image KVM_GET/SET_FPU read and write.
+ * @xcr0:	[u] The guest's XCR0 (x86/xsave.c).
  * @arch:	[c] The vendor's per-vCPU state (VMCB/VMCS...).
  */
 struct mkvm_vcpu {
@@ -220,6 +224,8 @@ struct mkvm_vcpu {
 	struct mkvm_vcpu_msrs msrs;
 	u64 stat[MKVM_STAT_NR];
 	struct dentry *debugfs;
+	void *fpu;
+	u64 xcr0;
 	void *arch;
 };
 
@@ -288,6 +294,26 @@ long mkvm_vcpu_get_cpuid2(struct mkvm_vcpu *vcpu,
 			  struct kvm_cpuid2 __user *argp);
 void mkvm_cpuid_emulate(struct mkvm_vcpu *vcpu, u32 *eax, u32 *ebx, u32 *ecx,
 			u32 *edx, bool osxsave);
+bool mkvm_cpuid_lookup(struct mkvm_vcpu *vcpu, u32 *eax, u32 *ebx, u32 *ecx,
+		       u32 *edx);
+bool mkvm_cpuid_has_xsave(struct mkvm_vcpu *vcpu);
+
+/* x86/xsave.c */
+extern u64 mkvm_supported_xcr0;
+void mkvm_xsave_init(void);
+u32 mkvm_xsave_size(u64 xcr0);
+int mkvm_fpu_alloc(struct mkvm_vcpu *vcpu);
+void mkvm_fpu_free(struct mkvm_vcpu *vcpu);
+void mkvm_fpu_reset(struct mkvm_vcpu *vcpu);
+void mkvm_fpu_legacy_changed(struct mkvm_vcpu *vcpu);
+int mkvm_fpu_enter(struct mkvm_vcpu *vcpu);
+void mkvm_fpu_exit(struct mkvm_vcpu *vcpu);
+int mkvm_emulate_xsetbv(struct mkvm_vcpu *vcpu, u32 index, u64 value,
+			unsigned int cpl);
+void mkvm_vcpu_get_xsave(struct mkvm_vcpu *vcpu, struct kvm_xsave *xs);
+int mkvm_vcpu_set_xsave(struct mkvm_vcpu *vcpu, const struct kvm_xsave *xs);
+void mkvm_vcpu_get_xcrs(struct mkvm_vcpu *vcpu, struct kvm_xcrs *x);
+int mkvm_vcpu_set_xcrs(struct mkvm_vcpu *vcpu, const struct kvm_xcrs *x);
 
 /* x86/msr.c */
 int mkvm_get_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 *data);

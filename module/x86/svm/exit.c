@@ -151,6 +151,22 @@ gp:
 	return 1;
 }
 
+/* XSETBV (APM 15.9 intercept; the checks are in x86/xsave.c). */
+static int mkvm_svm_exit_xsetbv(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
+	u64 value = (u32)svm->vmcb->save.rax |
+		    (u64)(u32)svm->regs[MKVM_R_RDX] << 32;
+	int vec = mkvm_emulate_xsetbv(vcpu, svm->regs[MKVM_R_RCX], value,
+				      svm->vmcb->save.cpl);
+
+	if (vec)
+		mkvm_svm_inject_exception(vcpu, vec, vec == GP_VECTOR, 0, 0);
+	else
+		mkvm_svm_skip(vcpu, 3);		/* 0F 01 D1 */
+	return 1;
+}
+
 /**
  * mkvm_svm_dump_vmcb() - print the VMCB fields that explain a failed entry
  * @vcpu: the vCPU
@@ -243,9 +259,10 @@ int mkvm_svm_handle_exit(struct mkvm_vcpu *vcpu)
 	case SVM_EXIT_CLGI:
 	case SVM_EXIT_SKINIT:
 	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_XSETBV:
+		return mkvm_svm_exit_xsetbv(vcpu);
 	case SVM_EXIT_MONITOR:
 	case SVM_EXIT_MWAIT:
-	case SVM_EXIT_XSETBV:
 		/* Not offered to the guest (CPUID says so): #UD. */
 		mkvm_svm_inject_exception(vcpu, X86_TRAP_UD, false, 0, 0);
 		return 1;

@@ -74,7 +74,6 @@ void mkvm_svm_vcpu_reset(struct mkvm_vcpu *vcpu)
 		INTERCEPT_EXCEPTION_OFFSET + DB_VECTOR,
 	};
 	struct mkvm_svm_vm *svm_vm = vcpu->vm->arch;
-	u8 *fx = svm->guest_fpu;
 	unsigned int i;
 
 	memset(vmcb, 0, PAGE_SIZE);
@@ -115,9 +114,7 @@ void mkvm_svm_vcpu_reset(struct mkvm_vcpu *vcpu)
 	/* EDX = family/model/stepping after reset; KVM reports 0x600. */
 	svm->regs[MKVM_R_RDX] = 0x600;
 
-	memset(fx, 0, 512);
-	*(u16 *)&fx[0] = 0x37f;			/* FCW after FNINIT */
-	*(u32 *)&fx[24] = 0x1f80;		/* MXCSR reset value */
+	mkvm_fpu_reset(vcpu);
 	svm->need_flush = true;
 }
 
@@ -135,11 +132,7 @@ int mkvm_svm_vcpu_create(struct mkvm_vcpu *vcpu)
 	if (!svm)
 		return -ENOMEM;
 	svm->vmcb = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	/* kmalloc(512) is 512-byte aligned; FXSAVE needs 16. */
-	svm->guest_fpu = kzalloc(512, GFP_KERNEL_ACCOUNT);
-	if (!svm->vmcb || !svm->guest_fpu) {
-		free_page((unsigned long)svm->vmcb);
-		kfree(svm->guest_fpu);
+	if (!svm->vmcb) {
 		kfree(svm);
 		return -ENOMEM;
 	}
@@ -161,7 +154,6 @@ void mkvm_svm_vcpu_free(struct mkvm_vcpu *vcpu)
 	if (!svm)
 		return;
 	free_page((unsigned long)svm->vmcb);
-	kfree(svm->guest_fpu);
 	kfree(svm);
 	vcpu->arch = NULL;
 }
@@ -222,13 +214,12 @@ void mkvm_svm_inject_exception(struct mkvm_vcpu *vcpu, u8 vector,
 int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
-	u8 *fx = svm->guest_fpu;
 	int r;
 
 	/*
 	 * kernel_fpu_begin() parks the VMM thread's own FPU registers in
 	 * memory (they come back on return to userspace), so the guest's
-	 * x87/SSE state can live in the registers while it runs.
+	 * x87/SSE/AVX state can live in the registers while it runs.
 	 */
 	kernel_fpu_begin();
 	local_irq_disable();
@@ -241,7 +232,15 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	}
 
 	mkvm_svm_pick_asid(vcpu, smp_processor_id());
-	asm volatile("fxrstor64 %0" : : "m" (*(u8 (*)[512])fx));
+	if (mkvm_fpu_enter(vcpu)) {
+		local_irq_enable();
+		kernel_fpu_end();
+		pr_err_ratelimited("guest FPU image would not load\n");
+		vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		vcpu->run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+		vcpu->run->internal.ndata = 0;
+		return 0;
+	}
 
 	/* GIF=0: no interrupt, NMI or SMI is taken until STGI. */
 	asm volatile("clgi" ::: "memory");
@@ -250,7 +249,7 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	r = mkvm_svm_vmrun(svm->vmcb_pa, svm->regs, mkvm_svm_host_save_pa());
 	asm volatile("stgi" ::: "memory");
 
-	asm volatile("fxsave64 %0" : "=m" (*(u8 (*)[512])fx));
+	mkvm_fpu_exit(vcpu);
 	svm->vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
 	/* The interrupt that caused #VMEXIT(INTR), if any, is taken here. */
 	local_irq_enable();
