@@ -229,20 +229,22 @@ struct mkvm_vcpu {
 	void *arch;
 };
 
+/*
+ * Why KVM_RUN stops: a pending signal (which includes TIF_NOTIFY_SIGNAL,
+ * task work queued with TWA_SIGNAL), or task work queued with TWA_RESUME
+ * (e.g. a deferred fput). Such work runs only on the way back to user
+ * mode, and the kernel's helper that runs it in place,
+ * xfer_to_guest_mode_handle_work(), takes KVM's own struct kvm_vcpu, so we
+ * cannot call it. KVM_RUN returns -EINTR with KVM_EXIT_INTR instead; the
+ * work runs on the return path and the VMM re-enters, as it does after a
+ * signal. A bare TIF_NOTIFY_RESUME from rseq is left for the next natural
+ * exit: the guest cannot observe the thread's rseq area.
+ */
+
 /**
  * mkvm_exit_pending() - must KVM_RUN go back to userspace before entering?
  *
- * A pending signal (which includes TIF_NOTIFY_SIGNAL, task work queued
- * with TWA_SIGNAL), or task work queued with TWA_RESUME (e.g. a deferred
- * fput): such work runs only on the way back to user mode, and the
- * kernel's helper that runs it in place (xfer_to_guest_mode_handle_work())
- * takes KVM's own struct kvm_vcpu, so we cannot call it. KVM_RUN returns
- * -EINTR with KVM_EXIT_INTR instead; the work runs on the return path and
- * the VMM re-enters, as it does after a signal. A bare TIF_NOTIFY_RESUME
- * from rseq is left for the next natural exit: the guest cannot observe
- * the thread's rseq area.
- *
- * Return: true when the run loop must stop.
+ * Return: true when a signal or task work is pending (see above).
  */
 static inline bool mkvm_exit_pending(void)
 {
