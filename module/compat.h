@@ -121,4 +121,13 @@ static inline u64 mkvm_vmcb_exit_code(const struct vmcb_control_area *c)
 #define mkvm_run_immediate_exit(run)	READ_ONCE((run)->immediate_exit)
 #endif
 
+/*
+ * eventfd_signal() lost its count argument in 6.8 (every caller passed 1).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#define mkvm_eventfd_signal(ctx)	eventfd_signal(ctx)
+#else
+#define mkvm_eventfd_signal(ctx)	eventfd_signal(ctx, 1)
+#endif
+
 #endif /* MKVM_COMPAT_H */

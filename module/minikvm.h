@@ -30,6 +30,9 @@
 #include <linux/kvm.h>
 #include <linux/atomic.h>
 #include <linux/kref.h>
+#include <linux/wait.h>
+
+#include "irq.h"
 
 #include "x86/decode.h"
 #include "x86/pgwalk.h"
@@ -106,6 +109,16 @@ struct mkvm_vcpu_msrs {
  *		removed; a vCPU whose last-seen generation differs flushes
  *		its TLB before the next entry.
  * @arch:	[c] The vendor's per-VM state (NPT/EPT root, ASID...).
+ * @irq_lock:	Serialises changes to @buses, @routing, @irqfds,
+ *		@ioeventfds and irqchip creation (irq.h has the lock order).
+ * @buses:	In-kernel I/O devices (iobus.c), RCU-read by vCPU exits.
+ * @ioapic:	The in-kernel IOAPIC: non-NULL once KVM_CREATE_IRQCHIP
+ *		succeeded (written once, under @lock and @irq_lock).
+ * @pic:	The inert 8259 pair (x86/pic.c).
+ * @routing:	The GSI routing table, RCU-read by mkvm_set_irq().
+ * @irqfds:	[irq_lock + irqfd_lock] Assigned irqfds (eventfd.c).
+ * @irqfd_lock:	Protects @irqfds against the EOI (resample) path.
+ * @ioeventfds:	[irq_lock] Assigned ioeventfds (eventfd.c).
  */
 struct mkvm {
 	struct mm_struct *mm;
@@ -119,7 +132,21 @@ struct mkvm {
 	unsigned int nr_vcpus;
 	atomic_t tlb_gen;
 	void *arch;
+	struct mutex irq_lock;		/* see @irq_lock above */
+	struct mkvm_io_bus __rcu *buses[MKVM_NR_BUSES];
+	struct mkvm_ioapic *ioapic;
+	void *pic;
+	struct mkvm_irq_routing __rcu *routing;
+	struct list_head irqfds;
+	spinlock_t irqfd_lock;		/* see @irqfd_lock above */
+	struct list_head ioeventfds;
 };
+
+/* Has KVM_CREATE_IRQCHIP run? Pairs with the release in x86/irq.c. */
+static inline bool mkvm_irqchip_in_kernel(struct mkvm *vm)
+{
+	return smp_load_acquire(&vm->ioapic) != NULL;
+}
 
 /**
  * struct mkvm_vcpu - one virtual CPU
@@ -154,6 +181,15 @@ struct mkvm {
  * @msrs:	[u] MSRs in plain storage (x86/msr.c).
  * @stat_exits:	Exit counters by reason (debugfs).
  * @arch:	[c] The vendor's per-vCPU state (VMCB/VMCS...).
+ * @lapic:	[c] The in-kernel local APIC (x86/lapic.c), NULL without
+ *		KVM_CREATE_IRQCHIP.
+ * @mp_state:	[u] KVM_MP_STATE_*: RUNNABLE, HALTED, UNINITIALIZED (an AP
+ *		before INIT) or INIT_RECEIVED (waiting for SIPI).
+ * @wq:		The vCPU thread sleeps here while halted (x86/irq.c).
+ * @mode:	MKVM_IN_GUEST between the last pre-entry check and the
+ *		exit; a kick sends an IPI only then.
+ * @requests:	MKVM_REQ_* bits set by other threads (atomic bitops).
+ * @nmi_masked:	[u] An injected NMI's handler has not executed IRET yet.
  */
 struct mkvm_vcpu {
 	struct mkvm *vm;
@@ -177,6 +213,12 @@ struct mkvm_vcpu {
 	struct mkvm_vcpu_msrs msrs;
 	u64 stat_exits[64];
 	void *arch;
+	struct mkvm_lapic *lapic;
+	int mp_state;
+	wait_queue_head_t wq;
+	int mode;
+	unsigned long requests;
+	bool nmi_masked;
 };
 
 /* memslot.c */
@@ -221,8 +263,6 @@ void mkvm_vcpu_msrs_reset(struct mkvm_vcpu *vcpu);
 /* x86/fpu.c */
 void mkvm_vcpu_get_fpu(struct mkvm_vcpu *vcpu, struct kvm_fpu *fpu);
 int mkvm_vcpu_set_fpu(struct mkvm_vcpu *vcpu, const struct kvm_fpu *fpu);
-int mkvm_vcpu_set_mp_state(struct mkvm_vcpu *vcpu,
-			   const struct kvm_mp_state *state);
 
 /* x86/mmio.c */
 void mkvm_guest_walk_env(struct mkvm_vcpu *vcpu, const struct kvm_sregs *s,
@@ -231,6 +271,8 @@ int mkvm_handle_mmio(struct mkvm_vcpu *vcpu, u64 gpa, bool write);
 void mkvm_complete_mmio_read(struct mkvm_vcpu *vcpu);
 
 /* x86/pio.c */
+bool mkvm_pio_in_kernel(struct mkvm_vcpu *vcpu, bool in, unsigned int size,
+			u16 port);
 int mkvm_handle_string_pio(struct mkvm_vcpu *vcpu, bool in, unsigned int size,
 			   u16 port, u64 next_rip);
 int mkvm_complete_string_pio_in(struct mkvm_vcpu *vcpu);

@@ -12,8 +12,11 @@
  *   - VMX/SVM (no nested virtualisation),
  *   - XSAVE/AVX/AVX-512 (only x87/SSE state is switched so far),
  *   - RDTSCP/RDPID (TSC_AUX is not switched),
- *   - APIC/x2APIC (no in-kernel local APIC yet), MTRR, MCE/MCA,
- * and always shows the "hypervisor present" bit (CPUID.1:ECX[31]; KVM
+ *   - MTRR, MCE/MCA,
+ * and always shows the APIC and x2APIC bits (the in-kernel local APIC,
+ * x86/lapic.c, emulates both whatever the host has; KVM reports them the
+ * same way, and TSC-deadline is left to the VMM as in KVM, which announces
+ * it with KVM_CAP_TSC_DEADLINE_TIMER) and the "hypervisor present" bit (CPUID.1:ECX[31]; KVM
  * leaves setting it to userspace, minikvm offers it ready-made).
  *
  * Lookup of a leaf that is not in the table returns zeros (AMD's answer for
@@ -38,6 +41,8 @@
 			 BIT(30) /* RDRAND */)
 #define C1_ECX_HYPERVISOR	BIT(31)
 #define C1_ECX_OSXSAVE		BIT(27)
+#define C1_ECX_X2APIC		BIT(21)
+#define C1_EDX_APIC		BIT(9)
 #define C1_EDX_OK	(BIT(0) /* FPU */ | BIT(1) /* VME */ | BIT(2) /* DE */ | \
 			 BIT(3) /* PSE */ | BIT(4) /* TSC */ | BIT(5) /* MSR */ | \
 			 BIT(6) /* PAE */ | BIT(8) /* CX8 */ | BIT(11) /* SEP */ | \
@@ -78,8 +83,8 @@ static bool mkvm_cpuid_supported(struct kvm_cpuid_entry2 *e, u32 fn, u32 idx)
 		mkvm_cpuid_host(e, 1, 0, false);
 		/* APIC ID, logical count: per vCPU at lookup time. */
 		e->ebx &= 0x0000ffff;
-		e->ecx = (e->ecx & C1_ECX_OK) | C1_ECX_HYPERVISOR;
-		e->edx &= C1_EDX_OK;
+		e->ecx = (e->ecx & C1_ECX_OK) | C1_ECX_HYPERVISOR | C1_ECX_X2APIC;
+		e->edx = (e->edx & C1_EDX_OK) | C1_EDX_APIC;
 		return true;
 	case 7:
 		if (idx)

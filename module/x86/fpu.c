@@ -9,13 +9,11 @@
  * field by field, so the ioctls are copies with the FXSAVE offsets spelled
  * out below.
  *
- * MP state (api.rst 4.38, 4.39): without an in-kernel local APIC a vCPU is
- * always KVM_MP_STATE_RUNNABLE - HLT is an exit to userspace - and KVM
- * refuses any other state there; so does minikvm.
+ * MP state (api.rst 4.38, 4.39) lives in x86/irq.c with the in-kernel
+ * local APIC it depends on.
  *
  * Non-goals for now: XSAVE components beyond SSE (AVX state is not offered
- * in CPUID), wait-for-SIPI and halted states (they arrive with the in-kernel
- * irqchip, issue 5).
+ * in CPUID).
  */
 #include <linux/kvm.h>
 #include <linux/string.h>
@@ -82,18 +80,4 @@ int mkvm_vcpu_set_fpu(struct mkvm_vcpu *vcpu, const struct kvm_fpu *fpu)
 	memcpy(fx + FX_XMM0, fpu->xmm, sizeof(fpu->xmm));
 	memcpy(fx + FX_MXCSR, &fpu->mxcsr, 4);
 	return 0;
-}
-
-/**
- * mkvm_vcpu_set_mp_state() - KVM_SET_MP_STATE
- * @vcpu:  the vCPU
- * @state: the requested state
- *
- * Return: 0 for KVM_MP_STATE_RUNNABLE, -EINVAL for anything else (no
- * in-kernel irqchip yet, the same answer KVM gives without one).
- */
-int mkvm_vcpu_set_mp_state(struct mkvm_vcpu *vcpu,
-			   const struct kvm_mp_state *state)
-{
-	return state->mp_state == KVM_MP_STATE_RUNNABLE ? 0 : -EINVAL;
 }
