@@ -209,6 +209,7 @@ void mkvm_inject_pending(struct mkvm_vcpu *vcpu);
 bool mkvm_entry_must_abort(struct mkvm_vcpu *vcpu);
 int mkvm_vcpu_halt(struct mkvm_vcpu *vcpu);
 int mkvm_vcpu_wait_runnable(struct mkvm_vcpu *vcpu);
+int mkvm_vcpu_run_uninitialized(struct mkvm_vcpu *vcpu);
 int mkvm_vcpu_get_mp_state(struct mkvm_vcpu *vcpu);
 int mkvm_vcpu_set_mp_state(struct mkvm_vcpu *vcpu,
 			   const struct kvm_mp_state *state);

@@ -172,6 +172,9 @@ static int mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 	 */
 	if (mkvm_run_immediate_exit(run))
 		return -EINTR;
+	/* An AP before INIT: wait for it, then -EAGAIN (as KVM). */
+	if (vcpu->lapic && vcpu->mp_state == KVM_MP_STATE_UNINITIALIZED)
+		return mkvm_vcpu_run_uninitialized(vcpu);
 
 	for (;;) {
 		if (vcpu->lapic && mkvm_vcpu_wait_runnable(vcpu)) {

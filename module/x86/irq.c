@@ -239,6 +239,42 @@ static void mkvm_vcpu_do_sipi(struct mkvm_vcpu *vcpu, u8 vector)
 	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
 }
 
+static void mkvm_vcpu_accept_events(struct mkvm_vcpu *vcpu)
+{
+	unsigned long ev;
+	u8 sipi;
+
+	ev = mkvm_lapic_take_events(vcpu, &sipi);
+	if (ev & BIT(MKVM_APIC_EV_INIT))
+		mkvm_vcpu_do_init(vcpu);
+	if ((ev & BIT(MKVM_APIC_EV_SIPI)) &&
+	    vcpu->mp_state == KVM_MP_STATE_INIT_RECEIVED)
+		mkvm_vcpu_do_sipi(vcpu, sipi);
+}
+
+/**
+ * mkvm_vcpu_run_uninitialized() - KVM_RUN on an AP that has seen no INIT
+ * @vcpu: the vCPU (its mutex held), in KVM_MP_STATE_UNINITIALIZED
+ *
+ * As KVM: sleep until INIT or SIPI arrives, take it, and return -EAGAIN
+ * so that the VMM calls KVM_RUN again (now in INIT_RECEIVED or RUNNABLE).
+ *
+ * Return: -EAGAIN, or -EINTR with KVM_EXIT_INTR on a signal.
+ */
+int mkvm_vcpu_run_uninitialized(struct mkvm_vcpu *vcpu)
+{
+	int r = wait_event_interruptible(vcpu->wq,
+					 mkvm_lapic_events_pending(vcpu));
+
+	if (!r)
+		mkvm_vcpu_accept_events(vcpu);
+	if (r || signal_pending(current)) {
+		vcpu->run->exit_reason = KVM_EXIT_INTR;
+		return -EINTR;
+	}
+	return -EAGAIN;
+}
+
 /**
  * mkvm_vcpu_wait_runnable() - handle INIT/SIPI, sleep while halted
  * @vcpu: the vCPU (its mutex held), with an in-kernel APIC
@@ -247,16 +283,8 @@ static void mkvm_vcpu_do_sipi(struct mkvm_vcpu *vcpu, u8 vector)
  */
 int mkvm_vcpu_wait_runnable(struct mkvm_vcpu *vcpu)
 {
-	unsigned long ev;
-	u8 sipi;
-
 	for (;;) {
-		ev = mkvm_lapic_take_events(vcpu, &sipi);
-		if (ev & BIT(MKVM_APIC_EV_INIT))
-			mkvm_vcpu_do_init(vcpu);
-		if ((ev & BIT(MKVM_APIC_EV_SIPI)) &&
-		    vcpu->mp_state == KVM_MP_STATE_INIT_RECEIVED)
-			mkvm_vcpu_do_sipi(vcpu, sipi);
+		mkvm_vcpu_accept_events(vcpu);
 		if (vcpu->mp_state == KVM_MP_STATE_HALTED &&
 		    mkvm_vcpu_has_events(vcpu))
 			vcpu->mp_state = KVM_MP_STATE_RUNNABLE;

@@ -876,6 +876,13 @@ void mkvm_lapic_reset(struct mkvm_vcpu *vcpu, bool init)
 	wr(a, R_LVR, MKVM_APIC_VERSION);
 	for (i = 0; i < 6; i++)
 		wr(a, R_LVTT + i * 16, LVT_MASKED);
+	/*
+	 * KVM's KVM_X86_QUIRK_LINT0_REENABLED: the BSP's LINT0 comes out of
+	 * reset as ExtINT, unmasked. Nothing drives it here (the PIC is
+	 * inert), but KVM_GET_LAPIC shows the same register.
+	 */
+	if (vcpu->id == 0)
+		wr(a, R_LVT0, MKVM_APIC_DM_EXTINT << 8);
 	wr(a, R_DFR, 0xffffffff);
 	wr(a, R_SVR, 0xff);
 	if (!init)
