@@ -231,6 +231,8 @@ int mkvm_set_irq(struct mkvm *vm, int src, u32 gsi, bool level)
  * @vm:  the VM
  * @gsi: the GSI
  * @pin: the pin
+ *
+ * Return: true when the routing table has that entry.
  */
 bool mkvm_gsi_is_ioapic_pin(struct mkvm *vm, u32 gsi, unsigned int pin)
 {

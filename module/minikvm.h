@@ -142,10 +142,11 @@ struct mkvm {
 	struct list_head ioeventfds;
 };
 
-/* Has KVM_CREATE_IRQCHIP run? Pairs with the release in x86/irq.c. */
+/* Has KVM_CREATE_IRQCHIP run? */
 static inline bool mkvm_irqchip_in_kernel(struct mkvm *vm)
 {
-	return smp_load_acquire(&vm->ioapic) != NULL;
+	/* Pairs with smp_store_release() in mkvm_create_irqchip(). */
+	return smp_load_acquire(&vm->ioapic);
 }
 
 /**

@@ -136,6 +136,7 @@ void mkvm_vcpu_kick(struct mkvm_vcpu *vcpu)
 bool mkvm_entry_must_abort(struct mkvm_vcpu *vcpu)
 {
 	WRITE_ONCE(vcpu->mode, MKVM_IN_GUEST);
+	/* Mode store before the request load; pairs with mkvm_vcpu_kick(). */
 	smp_mb();
 	if (test_bit(MKVM_REQ_EVENT, &vcpu->requests)) {
 		WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
@@ -158,6 +159,7 @@ void mkvm_inject_pending(struct mkvm_vcpu *vcpu)
 	if (!vcpu->lapic)
 		return;
 	clear_bit(MKVM_REQ_EVENT, &vcpu->requests);
+	/* Clear before reading the APIC: a later kick sets it again. */
 	smp_mb__after_atomic();
 
 	if (mkvm_lapic_nmi_pending(vcpu)) {

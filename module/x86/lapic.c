@@ -307,9 +307,12 @@ static bool lapic_match_dest(struct mkvm_lapic *a, struct mkvm_vcpu *src,
 int mkvm_apic_deliver(struct mkvm *vm, struct mkvm_vcpu *src,
 		      const struct mkvm_apic_irq *irq)
 {
-	unsigned int i, n = smp_load_acquire(&vm->nr_vcpus);
 	struct mkvm_lapic *best = NULL;
+	unsigned int i, n;
 	int r = -1;
+
+	/* Pairs with the release in mkvm_vcpu_create(): vcpus[] is filled. */
+	n = smp_load_acquire(&vm->nr_vcpus);
 
 	for (i = 0; i < n; i++) {
 		struct mkvm_lapic *a = vm->vcpus[i]->lapic;

@@ -22,9 +22,9 @@
  * (iobus.c: ioeventfds, the inert PIC) before the vendor turns it into
  * KVM_EXIT_IO.
  *
- * Non-goals for now: string I/O to in-kernel devices, #GP/#PF injection for bad segments or unmapped guest
- * memory (the VM gets KVM_EXIT_INTERNAL_ERROR instead), segment limit
- * checks.
+ * Non-goals for now: string I/O to in-kernel devices, #GP/#PF injection
+ * for bad segments or unmapped guest memory (the VM gets
+ * KVM_EXIT_INTERNAL_ERROR instead), segment limit checks.
  */
 #include <linux/kvm.h>
 #include <asm/processor-flags.h>

@@ -18,10 +18,11 @@
 #define VEC_PING	0x60
 #define VEC_PONG	0x61
 #define VEC_LOGICAL	0x62
+#define VEC_SELF	0x63
 #define N		10
 #define AP_STACK	0x300000
 
-uint64_t pings, pongs, logicals, stop;
+uint64_t pings, pongs, logicals, selfs, stop;
 
 /* vCPU 1's handler answers every ping with a pong to APIC 0. */
 asm(".pushsection .text\n"
@@ -37,6 +38,7 @@ asm(".pushsection .text\n"
 extern const uint8_t ping_handler[];
 IRQ_HANDLER(pong_handler, pongs);
 IRQ_HANDLER(logical_handler, logicals);
+IRQ_HANDLER(self_handler, selfs);
 
 static void GUEST_CODE bsp_main(uint64_t arg)
 {
@@ -51,9 +53,10 @@ static void GUEST_CODE bsp_main(uint64_t arg)
 	}
 	/* Logical flat: APIC 1 has LDR bit 1; self-IPI by shorthand. */
 	apic_send_ipi(0x02, VEC_LOGICAL | (1 << 11));
-	apic_write(APIC_ICR, VEC_LOGICAL | (1 << 18));
-	while (logicals < 2)
+	apic_write(APIC_ICR, VEC_SELF | (1 << 18));
+	while (!selfs)
 		guest_sti_hlt();
+	GUEST_SYNC(pongs, logicals, selfs);
 	stop = 1;
 	apic_send_ipi(1, VEC_PING);	/* wake it to see @stop */
 }
@@ -131,18 +134,21 @@ TEST_F_TIMEOUT(smp, ping_pong, 180)
 	gl_idt_set(&self->v0, VEC_PONG, pong_handler);
 	gl_idt_set(&self->v0, VEC_PING, ping_handler);
 	gl_idt_set(&self->v0, VEC_LOGICAL, logical_handler);
+	gl_idt_set(&self->v0, VEC_SELF, self_handler);
 	gl_idt_set(&self->v1, VEC_PING, ping_handler);
 
 	/* The AP sets its logical ID before the BSP starts. */
 	gl_expect_ucall(_metadata, &self->v1, &uc, GL_UCALL_SYNC);
 	vcpu_thread_start(&t1, &self->v1);
 	vcpu_thread_start(&t0, &self->v0);
-	if (!vcpu_thread_wait(&t0, 150)) {
+	if (!vcpu_thread_wait(&t0, 90)) {
 		vcpu_thread_stop(&t0, 5);
 		vcpu_thread_stop(&t1, 5);
-		TH_LOG("stuck: pings %lu pongs %lu",
+		TH_LOG("stuck: pings %lu pongs %lu logical %lu self %lu",
 		       (unsigned long)GUEST_VAR(&self->vm, pings),
-		       (unsigned long)GUEST_VAR(&self->vm, pongs));
+		       (unsigned long)GUEST_VAR(&self->vm, pongs),
+		       (unsigned long)GUEST_VAR(&self->vm, logicals),
+		       (unsigned long)GUEST_VAR(&self->vm, selfs));
 	}
 	if (!vcpu_thread_wait(&t1, 20))
 		vcpu_thread_stop(&t1, 5);
@@ -151,7 +157,8 @@ TEST_F_TIMEOUT(smp, ping_pong, 180)
 	EXPECT_EQ(GL_UCALL_DONE, t1.result);
 	EXPECT_EQ(N + 1, GUEST_VAR(&self->vm, pings));
 	EXPECT_GE(GUEST_VAR(&self->vm, pongs), N);
-	EXPECT_EQ(2, GUEST_VAR(&self->vm, logicals));
+	EXPECT_EQ(1, GUEST_VAR(&self->vm, logicals));
+	EXPECT_EQ(1, GUEST_VAR(&self->vm, selfs));
 }
 
 TEST_F_TIMEOUT(smp, init_sipi, 120)

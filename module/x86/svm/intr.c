@@ -57,6 +57,8 @@ static bool svm_event_queued(const struct vmcb *vmcb)
 /**
  * mkvm_svm_irq_allowed() - can EVENTINJ take an external interrupt now?
  * @vcpu: the vCPU
+ *
+ * Return: RFLAGS.IF set, no interrupt shadow, EVENTINJ free.
  */
 bool mkvm_svm_irq_allowed(struct mkvm_vcpu *vcpu)
 {
@@ -113,6 +115,8 @@ int mkvm_svm_exit_vintr(struct mkvm_vcpu *vcpu)
 /**
  * mkvm_svm_nmi_allowed() - no NMI handler running, nothing queued
  * @vcpu: the vCPU
+ *
+ * Return: true when an NMI can go into EVENTINJ now.
  */
 bool mkvm_svm_nmi_allowed(struct mkvm_vcpu *vcpu)
 {
