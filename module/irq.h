@@ -183,6 +183,7 @@ int mkvm_lapic_set_state(struct mkvm_vcpu *vcpu,
 #define MKVM_IOAPIC_BASE	0xfec00000ULL
 
 int mkvm_ioapic_create(struct mkvm *vm, struct mkvm_ioapic **out);
+void mkvm_ioapic_unregister(struct mkvm *vm, struct mkvm_ioapic *io);
 void mkvm_ioapic_destroy(struct mkvm *vm);
 int mkvm_ioapic_set_irq(struct mkvm *vm, unsigned int pin, int src,
 			bool level);

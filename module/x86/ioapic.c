@@ -292,9 +292,22 @@ int mkvm_ioapic_create(struct mkvm *vm, struct mkvm_ioapic **out)
 	return 0;
 }
 
-/** mkvm_ioapic_destroy() - free the IOAPIC of a dying VM */
+/**
+ * mkvm_ioapic_unregister() - take an IOAPIC's window off the MMIO bus
+ * @vm: the VM; vm->irq_lock held
+ * @io: the IOAPIC
+ */
+void mkvm_ioapic_unregister(struct mkvm *vm, struct mkvm_ioapic *io)
+{
+	mkvm_io_bus_unregister(vm, MKVM_MMIO_BUS, &io->dev);
+}
+
+/**
+ * mkvm_ioapic_destroy() - free the IOAPIC of a dying VM
+ * @vm: the VM; no vCPU runs, so the bus array (freed next) is unused
+ */
 void mkvm_ioapic_destroy(struct mkvm *vm)
 {
-	kfree(vm->ioapic);	/* unregistered with the whole bus */
+	kfree(vm->ioapic);
 	vm->ioapic = NULL;
 }

@@ -66,28 +66,30 @@ int mkvm_create_irqchip(struct mkvm *vm)
 		goto out;
 	mutex_lock(&vm->irq_lock);
 	r = mkvm_ioapic_create(vm, &io);
-	if (!r) {
-		r = mkvm_pic_create(vm);
-		if (r) {
-			mkvm_io_bus_unregister(vm, MKVM_MMIO_BUS,
-					       (struct mkvm_io_dev *)io);
-			kfree(io);
-		}
-	}
-	mutex_unlock(&vm->irq_lock);
 	if (r)
-		goto out;
+		goto unlock;
+	r = mkvm_pic_create(vm);
+	if (r)
+		goto free_ioapic;
+	mutex_unlock(&vm->irq_lock);
 	r = mkvm_routing_default(vm);
 	if (r) {
-		/* The bus arrays and PIC go with the VM; the IOAPIC too. */
-		vm->ioapic = io;
-		mkvm_ioapic_destroy(vm);
-		vm->ioapic = NULL;
-		goto out;
+		mutex_lock(&vm->irq_lock);
+		mkvm_pic_destroy(vm);	/* unregisters its ports */
+		goto free_ioapic;
 	}
 	/* Everything is in place before anyone sees the irqchip. */
 	smp_store_release(&vm->ioapic, io);
 out:
+	mutex_unlock(&vm->lock);
+	return r;
+
+free_ioapic:
+	/* Off the bus (a grace period passes) before it is freed. */
+	mkvm_ioapic_unregister(vm, io);
+	kfree(io);
+unlock:
+	mutex_unlock(&vm->irq_lock);
 	mutex_unlock(&vm->lock);
 	return r;
 }
@@ -99,7 +101,9 @@ out:
 void mkvm_irqchip_destroy(struct mkvm *vm)
 {
 	mkvm_ioapic_destroy(vm);
+	mutex_lock(&vm->irq_lock);
 	mkvm_pic_destroy(vm);
+	mutex_unlock(&vm->irq_lock);
 	mkvm_routing_destroy(vm);
 	mkvm_io_bus_destroy(vm);
 }

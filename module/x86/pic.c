@@ -81,9 +81,19 @@ free:
 	return r;
 }
 
-/** mkvm_pic_destroy() - free it with the VM (the bus goes too) */
+/**
+ * mkvm_pic_destroy() - take the ports off the bus and free them
+ * @vm: the VM; vm->irq_lock held
+ */
 void mkvm_pic_destroy(struct mkvm *vm)
 {
-	kfree(vm->pic);
+	struct mkvm_pic *pic = vm->pic;
+
+	lockdep_assert_held(&vm->irq_lock);
+	if (!pic)
+		return;
+	mkvm_io_bus_unregister(vm, MKVM_PIO_BUS, &pic->master);
+	mkvm_io_bus_unregister(vm, MKVM_PIO_BUS, &pic->slave);
+	kfree(pic);
 	vm->pic = NULL;
 }
