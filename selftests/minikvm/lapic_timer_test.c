@@ -15,6 +15,9 @@
  *   zero count / garbage divisor: nothing fires, nothing divides by 0.
  * Tolerance upwards is generous (the emulator is shared and slow).
  * KVM_GET/SET_LAPIC: reset values, round trip.
+ * x2APIC: switching through IA32_APIC_BASE, the MSR view of ID, version,
+ * LDR, a self-IPI through the SELF IPI MSR and the ICR, EOI by MSR, the
+ * timer by MSR, and #GP for what x2APIC mode forbids.
  */
 #include "mkvm_test.h"
 #include "irq_lib.h"
@@ -38,7 +41,55 @@ asm(".pushsection .text\n"
     ".popsection\n");
 extern const uint8_t timer_handler[];
 
-enum { PH_ONESHOT, PH_PERIODIC, PH_DEADLINE, PH_ZERO };
+enum { PH_ONESHOT, PH_PERIODIC, PH_DEADLINE, PH_ZERO, PH_X2APIC };
+
+uint64_t x2_ticks;
+
+/* x2APIC handler: EOI is WRMSR 80Bh (SDM 10.12.1.2). */
+asm(".pushsection .text\n"
+    "x2_handler:\n"
+    "push %rax\n push %rcx\n push %rdx\n"
+    "lock incq x2_ticks(%rip)\n"
+    "mov $0x80b, %ecx\n xor %eax, %eax\n xor %edx, %edx\n wrmsr\n"
+    "pop %rdx\n pop %rcx\n pop %rax\n"
+    "iretq\n"
+    ".popsection\n");
+extern const uint8_t x2_handler[];
+#define VEC_X2	0x45
+
+static void GUEST_CODE guest_x2apic(void)
+{
+	uint64_t v;
+
+	GUEST_ASSERT_EQ(0, gl_rdmsr_safe(0x1b, &v));
+	GUEST_ASSERT_EQ(0, gl_wrmsr_safe(0x1b, v | (1 << 10)));
+	GUEST_ASSERT_EQ(0, gl_rdmsr_safe(0x802, &v));		/* ID */
+	GUEST_ASSERT_EQ(0, v);
+	GUEST_ASSERT_EQ(0, gl_rdmsr_safe(0x803, &v));		/* version */
+	GUEST_ASSERT_EQ(0x14, v & 0xff);
+	GUEST_ASSERT_EQ(0, gl_rdmsr_safe(0x80d, &v));		/* LDR */
+	GUEST_ASSERT_EQ(1, v);
+	/* DFR does not exist in x2APIC mode; LDR is read-only. */
+	GUEST_ASSERT_EQ(13, gl_rdmsr_safe(0x80e, &v));
+	GUEST_ASSERT_EQ(13, gl_wrmsr_safe(0x80d, 2));
+	GUEST_ASSERT_EQ(0, gl_wrmsr_safe(0x80f, 0x1ff));	/* SVR */
+	GUEST_ASSERT_EQ(0, gl_wrmsr_safe(0x83f, VEC_X2));	/* SELF IPI */
+	while (x2_ticks < 1)
+		guest_sti_hlt();
+	/* ICR: fixed, physical, destination 0 in bits 63:32. */
+	GUEST_ASSERT_EQ(0, gl_wrmsr_safe(0x830, VEC_X2));
+	while (x2_ticks < 2)
+		guest_sti_hlt();
+	/* The timer by MSR: LVTT, divide by 1, 1 ms. */
+	GUEST_ASSERT_EQ(0, gl_wrmsr_safe(0x832, VEC_X2));
+	GUEST_ASSERT_EQ(0, gl_wrmsr_safe(0x83e, 0xb));
+	GUEST_ASSERT_EQ(0, gl_wrmsr_safe(0x838, 1000000));
+	while (x2_ticks < 3)
+		guest_sti_hlt();
+	/* The xAPIC page is gone in x2APIC mode: reads as all-ones. */
+	GUEST_ASSERT_EQ(0, gl_rdmsr_safe(0x839, &v));		/* TMCCT */
+	GUEST_ASSERT_EQ(0, v);
+}
 
 static void GUEST_CODE wait_ticks(uint64_t n)
 {
@@ -50,6 +101,10 @@ static void GUEST_CODE guest_main(uint64_t phase)
 {
 	uint64_t t;
 
+	if (phase == PH_X2APIC) {
+		guest_x2apic();
+		return;
+	}
 	apic_enable();
 	apic_write(APIC_TDCR, 0xb);	/* divide by 1 */
 	switch (phase) {
@@ -135,6 +190,16 @@ static void setup_guest(struct gl_vcpu *vcpu, int phase)
 	free(c);
 	gl_vcpu_setup_c(vcpu, guest_main, phase);
 	gl_idt_set(vcpu, VEC, timer_handler);
+	gl_idt_set(vcpu, VEC_X2, x2_handler);
+}
+
+TEST_F(lapic, x2apic)
+{
+	struct gl_ucall uc;
+
+	setup_guest(&self->vcpu, PH_X2APIC);
+	gl_expect_ucall(_metadata, &self->vcpu, &uc, GL_UCALL_DONE);
+	EXPECT_EQ(3, GUEST_VAR(&self->vm, x2_ticks));
 }
 
 TEST_F(lapic, oneshot)
@@ -231,19 +296,16 @@ TEST_F(lapic, get_set_lapic)
 TEST_F(lapic, irqchip_rules)
 {
 	struct kvm_lapic_state s;
-	int vm = mkvm_ioctl(self->fd, KVM_CREATE_VM, 0);
+	int vm = mkvm_ioctl(self->fd, KVM_CREATE_VM, 0), v;
 
 	ASSERT_GE(vm, 0);
 	/* Twice: EEXIST; after vCPUs: EINVAL (KVM's answers). */
 	EXPECT_EQ(-EEXIST, mkvm_ioctl(self->vm.fd, KVM_CREATE_IRQCHIP, 0));
-	{
-		int v = mkvm_ioctl(vm, KVM_CREATE_VCPU, 0);
-
-		ASSERT_GE(v, 0);
-		EXPECT_EQ(-EINVAL, mkvm_ioctl(vm, KVM_CREATE_IRQCHIP, 0));
-		EXPECT_EQ(-EINVAL, mkvm_ioctl(v, KVM_GET_LAPIC, (unsigned long)&s));
-		close(v);
-	}
+	v = mkvm_ioctl(vm, KVM_CREATE_VCPU, 0);
+	ASSERT_GE(v, 0);
+	EXPECT_EQ(-EINVAL, mkvm_ioctl(vm, KVM_CREATE_IRQCHIP, 0));
+	EXPECT_EQ(-EINVAL, mkvm_ioctl(v, KVM_GET_LAPIC, (unsigned long)&s));
+	close(v);
 	close(vm);
 }
 
