@@ -172,10 +172,12 @@ int mkvm_ioeventfd(struct mkvm *vm, const struct kvm_ioeventfd *args)
 	p->dev.len = args->len;
 	p->bus = bus;
 	p->wildcard = !(args->flags & KVM_IOEVENTFD_FLAG_DATAMATCH);
+	/*
+	 * Compared with the guest's value zero-extended from @len bytes, as
+	 * KVM's ioeventfd_in_range(): a datamatch with bits beyond @len never
+	 * matches.
+	 */
 	p->datamatch = args->datamatch;
-	/* Compare only the bytes the guest writes (KVM truncates too). */
-	if (!p->wildcard && args->len < 8)
-		p->datamatch &= BIT_ULL(8 * args->len) - 1;
 	r = -EEXIST;
 	if (mkvm_ioeventfd_collides(vm, p))
 		goto free;
