@@ -18,6 +18,7 @@
  * x2APIC: switching through IA32_APIC_BASE, the MSR view of ID, version,
  * LDR, a self-IPI through the SELF IPI MSR and the ICR, EOI by MSR, the
  * timer by MSR, and #GP for what x2APIC mode forbids.
+ * NMI: self-NMIs through the ICR arrive with IF=0, one per IPI.
  */
 #include "mkvm_test.h"
 #include "irq_lib.h"
@@ -41,7 +42,30 @@ asm(".pushsection .text\n"
     ".popsection\n");
 extern const uint8_t timer_handler[];
 
-enum { PH_ONESHOT, PH_PERIODIC, PH_DEADLINE, PH_ZERO, PH_X2APIC };
+enum { PH_ONESHOT, PH_PERIODIC, PH_DEADLINE, PH_ZERO, PH_X2APIC, PH_NMI };
+
+uint64_t nmis;
+
+/* NMI handler (vector 2): no EOI for NMIs (SDM 10.8.5). */
+asm(".pushsection .text\n"
+    "nmi_handler:\n"
+    "lock incq nmis(%rip)\n"
+    "iretq\n"
+    ".popsection\n");
+extern const uint8_t nmi_handler[];
+
+/* NMIs are taken with IF=0: three self-NMIs, one at a time. */
+static void GUEST_CODE guest_nmi(void)
+{
+	uint64_t i;
+
+	apic_enable();
+	for (i = 1; i <= 3; i++) {
+		apic_write(APIC_ICR, 0x400 | (1 << 18));	/* NMI, self */
+		while (nmis < i)
+			asm volatile("pause" ::: "memory");
+	}
+}
 
 uint64_t x2_ticks;
 
@@ -103,6 +127,10 @@ static void GUEST_CODE guest_main(uint64_t phase)
 
 	if (phase == PH_X2APIC) {
 		guest_x2apic();
+		return;
+	}
+	if (phase == PH_NMI) {
+		guest_nmi();
 		return;
 	}
 	apic_enable();
@@ -191,6 +219,16 @@ static void setup_guest(struct gl_vcpu *vcpu, int phase)
 	gl_vcpu_setup_c(vcpu, guest_main, phase);
 	gl_idt_set(vcpu, VEC, timer_handler);
 	gl_idt_set(vcpu, VEC_X2, x2_handler);
+	gl_idt_set(vcpu, 2, nmi_handler);
+}
+
+TEST_F(lapic, nmi_ipi)
+{
+	struct gl_ucall uc;
+
+	setup_guest(&self->vcpu, PH_NMI);
+	gl_expect_ucall(_metadata, &self->vcpu, &uc, GL_UCALL_DONE);
+	EXPECT_EQ(3, GUEST_VAR(&self->vm, nmis));
 }
 
 TEST_F(lapic, x2apic)
