@@ -47,7 +47,10 @@ case "$DEV" in
 	khz=$(dmesg 2>/dev/null | sed -n -E \
 		's/.*tsc: (Detected|Refined TSC clocksource calibration:) ([0-9]+)\.([0-9]{3}) MHz.*/\2\3/p' |
 		tail -n 1)
-	[ -n "$khz" ] && L2_TSC="tsc_early_khz=$khz" ;;
+	# The test init may have cleared the log: cpu MHz is cpu_khz (= tsc_khz).
+	[ -n "$khz" ] || khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' \
+		/proc/cpuinfo 2>/dev/null)
+	[ -n "$khz" ] && [ "$khz" != 0 ] && L2_TSC="tsc_early_khz=$khz" ;;
 esac
 guest() {
 	local t0=$(date +%s) app=
