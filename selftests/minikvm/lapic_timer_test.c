@@ -167,8 +167,13 @@ static void GUEST_CODE guest_main(uint64_t phase)
 		apic_write(APIC_LVTT, VEC);
 		apic_write(APIC_TMICT, 0);
 		GUEST_ASSERT_EQ(0, apic_read(APIC_TMCCT));
-		/* A short one-shot still works with the odd divisor. */
-		apic_write(APIC_TMICT, 1000);
+		/*
+		 * A one-shot still works with the odd divisor. 100 us, not 1:
+		 * a timer that fires within the guest's STI;HLT sequence hangs
+		 * now and then under QEMU's nested SVM on stock kvm_amd as well
+		 * (seen in a 2000-round stress), an emulator artefact.
+		 */
+		apic_write(APIC_TMICT, 100000);
 		wait_ticks(1);
 		GUEST_ASSERT_EQ(0, apic_read(APIC_TMCCT));
 		t = guest_rdtsc();
