@@ -37,11 +37,22 @@ long mkvm_check_extension(struct mkvm *vm, long cap)
 	case KVM_CAP_EXT_CPUID:
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_MP_STATE:
+	/* Issue 5: in-kernel irqchip and eventfds (irq.h). */
+	case KVM_CAP_IRQCHIP:
+	case KVM_CAP_IOEVENTFD:
+	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
+	case KVM_CAP_IRQFD:
+	case KVM_CAP_IRQFD_RESAMPLE:
+	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_IRQ_INJECT_STATUS:
+	case KVM_CAP_TSC_DEADLINE_TIMER:
 		return mkvm_can_run_guests();
 	/* KVM_GET/SET_XSAVE and _XCRS: when the host uses XSAVE (xsave.c). */
 	case KVM_CAP_XSAVE:
 	case KVM_CAP_XCRS:
 		return mkvm_can_run_guests() && mkvm_supported_xcr0;
+	case KVM_CAP_IRQ_ROUTING:
+		return mkvm_can_run_guests() ? MKVM_MAX_IRQ_ROUTES : 0;
 	case KVM_CAP_NR_MEMSLOTS:
 		return mkvm_can_run_guests() ? MKVM_NR_MEMSLOTS : 0;
 	case KVM_CAP_NR_VCPUS:
