@@ -237,6 +237,7 @@ int mkvm_complete_string_pio_in(struct mkvm_vcpu *vcpu);
 
 /* x86/sregs.c */
 int mkvm_check_sregs(struct mkvm_vcpu *vcpu, const struct kvm_sregs *sregs);
+u64 mkvm_cr4_allowed(void);
 void mkvm_vcpu_kick_all(struct mkvm *vm);
 
 /* dev.c */

@@ -22,7 +22,7 @@
  * cannot for an instruction that just executed unless another vCPU changed
  * the page tables; such a guest gets an internal error), string and
  * read-modify-write instructions, in-kernel MMIO devices (ioeventfd and
- * the APIC page come with issue 5), PAE PDPTE registers on VMX.
+ * the APIC page come with issue 5).
  */
 #include <linux/kvm.h>
 #include <asm/processor-flags.h>
@@ -68,6 +68,9 @@ void mkvm_guest_walk_env(struct mkvm_vcpu *vcpu, const struct kvm_sregs *s,
 	env->flags = mkvm_ops->walk_flags;
 	env->read_gpa = mkvm_walk_read_gpa;
 	env->ctx = vcpu->vm;
+	/* VMX keeps a PAE guest's PDPTEs in the VMCS, not at CR3. */
+	if (mkvm_ops->pdptrs)
+		env->pdptrs = mkvm_ops->pdptrs(vcpu);
 }
 
 static int mkvm_mmio_fail(struct mkvm_vcpu *vcpu, u64 gpa, u64 rip,
