@@ -52,7 +52,9 @@ long mkvm_check_extension(struct mkvm *vm, long cap)
 /**
  * mkvm_can_run_guests() - does the loaded backend implement KVM_RUN?
  *
- * Return: true for SVM today; VMX joins with its run loop.
+ * Return: true when the backend has a run loop (SVM and VMX). Whether this
+ * CPU has what it needs (NPT; EPT and unrestricted guest) is checked at
+ * KVM_CREATE_VM, which fails with -ENODEV and says why.
  */
 bool mkvm_can_run_guests(void)
 {

@@ -22,7 +22,8 @@
 /**
  * mkvm_cr4_allowed() - CR4 bits a guest may set on this host
  *
- * SDM Vol. 3A 2.5. Also used by the VMX backend for guest MOV to CR4.
+ * Description: SDM Vol. 3A 2.5. Also used by the VMX backend for a guest
+ * MOV to CR4.
  *
  * Return: the mask of allowed bits.
  */

@@ -87,6 +87,7 @@ static const struct mkvm_vmx_seg_fields mkvm_vmx_segs[] = {
 	SEG(ES), SEG(CS), SEG(SS), SEG(DS), SEG(FS), SEG(GS), SEG(LDTR), SEG(TR),
 };
 #undef SEG
+
 enum { VS_ES, VS_CS, VS_SS, VS_DS, VS_FS, VS_GS, VS_LDTR, VS_TR };
 
 /* The access-rights "unusable" bit (SDM 25.4.1, Table 25-2). */
