@@ -86,6 +86,7 @@ struct mkvm_vmx_seg_fields {
 static const struct mkvm_vmx_seg_fields mkvm_vmx_segs[] = {
 	SEG(ES), SEG(CS), SEG(SS), SEG(DS), SEG(FS), SEG(GS), SEG(LDTR), SEG(TR),
 };
+
 #undef SEG
 
 enum { VS_ES, VS_CS, VS_SS, VS_DS, VS_FS, VS_GS, VS_LDTR, VS_TR };
