@@ -38,6 +38,10 @@ long mkvm_check_extension(struct mkvm *vm, long cap)
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_MP_STATE:
 		return mkvm_can_run_guests();
+	/* KVM_GET/SET_XSAVE and _XCRS: when the host uses XSAVE (xsave.c). */
+	case KVM_CAP_XSAVE:
+	case KVM_CAP_XCRS:
+		return mkvm_can_run_guests() && mkvm_supported_xcr0;
 	case KVM_CAP_NR_MEMSLOTS:
 		return mkvm_can_run_guests() ? MKVM_NR_MEMSLOTS : 0;
 	case KVM_CAP_NR_VCPUS:

@@ -14,7 +14,8 @@
  *      even when immediate_exit is set (api.rst: "complete pending
  *      operations");
  *   2. immediate_exit: return -EINTR (exit_reason untouched, as in KVM);
- *      a pending signal: -EINTR with KVM_EXIT_INTR;
+ *      a pending signal or task work: -EINTR with KVM_EXIT_INTR
+ *      (mkvm_exit_pending());
  *   3. give the CPU away if the scheduler wants it (cond_resched);
  *   4. enter the guest once (vendor vcpu_run, which re-checks signals and
  *      need_resched with interrupts off, so a wakeup cannot be lost);
@@ -170,9 +171,10 @@ static int mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 		return -EINTR;
 
 	for (;;) {
-		if (signal_pending(current)) {
+		if (mkvm_exit_pending()) {
 			run->exit_reason = KVM_EXIT_INTR;
 			r = -EINTR;
+			mkvm_stat_inc(vcpu, MKVM_STAT_SIGNAL);
 			break;
 		}
 		cond_resched();
@@ -181,6 +183,8 @@ static int mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 		if (r <= 0)
 			break;
 	}
+	if (r == 0)
+		mkvm_stat_inc(vcpu, MKVM_STAT_USER);
 	return r;
 }
 
@@ -264,6 +268,43 @@ static long mkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		r = mkvm_vcpu_set_fpu(vcpu, &fpu);
 		break;
 	}
+	case KVM_GET_XSAVE: {
+		struct kvm_xsave *xs = kzalloc(sizeof(*xs), GFP_KERNEL);
+
+		r = -ENOMEM;
+		if (!xs)
+			break;
+		mkvm_vcpu_get_xsave(vcpu, xs);
+		r = copy_to_user(argp, xs, sizeof(*xs)) ? -EFAULT : 0;
+		kfree(xs);
+		break;
+	}
+	case KVM_SET_XSAVE: {
+		struct kvm_xsave *xs = memdup_user(argp, sizeof(*xs));
+
+		r = PTR_ERR_OR_ZERO(xs);
+		if (r)
+			break;
+		r = mkvm_vcpu_set_xsave(vcpu, xs);
+		kfree(xs);
+		break;
+	}
+	case KVM_GET_XCRS: {
+		struct kvm_xcrs x;
+
+		mkvm_vcpu_get_xcrs(vcpu, &x);
+		r = copy_to_user(argp, &x, sizeof(x)) ? -EFAULT : 0;
+		break;
+	}
+	case KVM_SET_XCRS: {
+		struct kvm_xcrs x;
+
+		r = -EFAULT;
+		if (copy_from_user(&x, argp, sizeof(x)))
+			break;
+		r = mkvm_vcpu_set_xcrs(vcpu, &x);
+		break;
+	}
 	case KVM_GET_MP_STATE: {
 		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
 
@@ -344,7 +385,9 @@ static const struct file_operations mkvm_vcpu_fops = {
  */
 void mkvm_vcpu_free(struct mkvm_vcpu *vcpu)
 {
+	mkvm_debugfs_vcpu_remove(vcpu);
 	mkvm_ops->vcpu_free(vcpu);
+	mkvm_fpu_free(vcpu);
 	kvfree(vcpu->cpuid);
 	free_page((unsigned long)vcpu->pio_page);
 	free_page((unsigned long)vcpu->run);
@@ -380,7 +423,7 @@ int mkvm_vcpu_create(struct mkvm *vm, unsigned long id)
 	r = -ENOMEM;
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->pio_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!vcpu->run || !vcpu->pio_page)
+	if (!vcpu->run || !vcpu->pio_page || mkvm_fpu_alloc(vcpu))
 		goto free;
 
 	r = mkvm_ops->vcpu_create(vcpu);
@@ -406,6 +449,7 @@ int mkvm_vcpu_create(struct mkvm *vm, unsigned long id)
 		goto unlock;
 	}
 	vm->vcpus[vm->nr_vcpus] = vcpu;
+	mkvm_debugfs_vcpu_add(vcpu);
 	/* Readers (kick) see the pointer before the count. */
 	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
 	mutex_unlock(&vm->lock);
@@ -415,6 +459,7 @@ unlock:
 	mutex_unlock(&vm->lock);
 	mkvm_ops->vcpu_free(vcpu);
 free:
+	mkvm_fpu_free(vcpu);
 	free_page((unsigned long)vcpu->pio_page);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);

@@ -184,11 +184,7 @@ boot() {
 }
 
 step_svm_61() { boot svm-6.1 qemu-svm 6.1; }
-# sigkill hangs on 6.12 before its first case (the stock kvm_amd one) with no kernel
-# message; it passes on 6.1. Left out here until that is understood (issue 3 note).
-SVM612_TESTS=sys_api,coexist,first_guest,hotplug,modload,pio,hlt_shutdown,signal
-SVM612_TESTS=$SVM612_TESTS,vcpu_ioctl,memslot,multi_vm,mmio,msr
-step_svm_612() { boot svm-6.12 qemu-svm 6.12 --append "mkvm.filter=$SVM612_TESTS"; }
+step_svm_612() { boot svm-6.12 qemu-svm 6.12; }
 # Bochs runs ~9x slower than real time. Until VMX runs guests (issue 4) only the tests
 # that exercise minikvm on VMX run there, and the stock kvm_intel reference makes 5
 # rounds of each loop instead of up to 100 (selftests/minikvm/mkvm_test.h).

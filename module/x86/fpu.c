@@ -2,19 +2,18 @@
 /*
  * x86/fpu.c - KVM_GET/SET_FPU and KVM_GET/SET_MP_STATE.
  *
- * The guest's x87/SSE state is kept by the vendor as an FXSAVE image
- * (Intel SDM Vol. 1 10.5.1, Table 10-2; AMD APM Vol. 5 FXSAVE), which the
- * entry path restores with FXRSTOR and saves with FXSAVE around every run.
- * struct kvm_fpu (Documentation/virt/kvm/api.rst 4.22, 4.23) is that image
- * field by field, so the ioctls are copies with the FXSAVE offsets spelled
- * out below.
+ * The guest's x87/SSE state is the legacy (FXSAVE-format) region of its
+ * XSAVE area (Intel SDM Vol. 1 10.5.1, Table 10-2; AMD APM Vol. 5 FXSAVE),
+ * which x86/xsave.c restores and saves around every run. struct kvm_fpu
+ * (Documentation/virt/kvm/api.rst 4.22, 4.23) is that image field by
+ * field, so the ioctls are copies with the FXSAVE offsets spelled out
+ * below.
  *
  * MP state (api.rst 4.38, 4.39): without an in-kernel local APIC a vCPU is
  * always KVM_MP_STATE_RUNNABLE - HLT is an exit to userspace - and KVM
  * refuses any other state there; so does minikvm.
  *
- * Non-goals for now: XSAVE components beyond SSE (AVX state is not offered
- * in CPUID), wait-for-SIPI and halted states (they arrive with the in-kernel
+ * Non-goals for now: wait-for-SIPI and halted states (they arrive with the in-kernel
  * irqchip, issue 5).
  */
 #include <linux/kvm.h>
@@ -44,7 +43,7 @@
  */
 void mkvm_vcpu_get_fpu(struct mkvm_vcpu *vcpu, struct kvm_fpu *fpu)
 {
-	const u8 *fx = mkvm_ops->fpu_image(vcpu);
+	const u8 *fx = vcpu->fpu;
 
 	memset(fpu, 0, sizeof(*fpu));
 	memcpy(fpu->fpr, fx + FX_ST0, sizeof(fpu->fpr));
@@ -68,7 +67,7 @@ void mkvm_vcpu_get_fpu(struct mkvm_vcpu *vcpu, struct kvm_fpu *fpu)
  */
 int mkvm_vcpu_set_fpu(struct mkvm_vcpu *vcpu, const struct kvm_fpu *fpu)
 {
-	u8 *fx = mkvm_ops->fpu_image(vcpu);
+	u8 *fx = vcpu->fpu;
 
 	if (fpu->mxcsr & ~MKVM_MXCSR_MASK)
 		return -EINVAL;
@@ -81,6 +80,7 @@ int mkvm_vcpu_set_fpu(struct mkvm_vcpu *vcpu, const struct kvm_fpu *fpu)
 	memcpy(fx + FX_FDP, &fpu->last_dp, 8);
 	memcpy(fx + FX_XMM0, fpu->xmm, sizeof(fpu->xmm));
 	memcpy(fx + FX_MXCSR, &fpu->mxcsr, 4);
+	mkvm_fpu_legacy_changed(vcpu);
 	return 0;
 }
 

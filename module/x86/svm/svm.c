@@ -139,7 +139,7 @@ const struct mkvm_arch_ops mkvm_svm_ops = {
 	.set_regs = mkvm_svm_set_regs,
 	.get_sregs = mkvm_svm_get_sregs,
 	.set_sregs = mkvm_svm_set_sregs,
-	.fpu_image = mkvm_svm_fpu_image,
 	.get_msr = mkvm_svm_get_msr,
 	.set_msr = mkvm_svm_set_msr,
+	.queue_exception = mkvm_svm_inject_exception,
 };

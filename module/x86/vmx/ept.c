@@ -27,9 +27,11 @@
  *
  * The companion file for AMD is x86/svm/npt.c.
  *
- * Non-goals: 2 MiB EPT leaves (mmu.c has 4 KiB leaves only until the
- * shared huge-page support lands), accessed/dirty flags, execute-only
- * pages, mode-based execute control, EPT-violation #VE.
+ * Guest RAM that the VMM backs with huge pages gets 2 MiB EPT leaves when
+ * the CPU supports them (mmu.c, memslot.c mkvm_slot_pin_2m()), as on NPT.
+ *
+ * Non-goals: 1 GiB leaves, accessed/dirty flags, execute-only pages,
+ * mode-based execute control, EPT-violation #VE.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -43,6 +45,7 @@
 #define EPT_W		BIT_ULL(1)
 #define EPT_X		BIT_ULL(2)
 #define EPT_MT_WB	(6ULL << 3)	/* leaf memory type (29.3.7) */
+#define EPT_PS		BIT_ULL(7)	/* in a PDE: 2 MiB page (Table 29-4) */
 
 /* EPTP (25.6.11): memory type of the tables, walk length minus one. */
 #define EPTP_MT_WB	6ULL
@@ -63,15 +66,27 @@ static u64 mkvm_ept_leaf(phys_addr_t pa, bool writable)
 	return pa | EPT_R | EPT_X | EPT_MT_WB | (writable ? EPT_W : 0);
 }
 
+static u64 mkvm_ept_huge_leaf(phys_addr_t pa, bool writable)
+{
+	return mkvm_ept_leaf(pa, writable) | EPT_PS;
+}
+
 static bool mkvm_ept_present(u64 e)
 {
 	return e & (EPT_R | EPT_W | EPT_X);
 }
 
+static bool mkvm_ept_is_huge(u64 e)
+{
+	return e & EPT_PS;
+}
+
 static const struct mkvm_mmu_fmt mkvm_ept_fmt = {
 	.table = mkvm_ept_table,
 	.leaf = mkvm_ept_leaf,
+	.huge_leaf = mkvm_ept_huge_leaf,
 	.present = mkvm_ept_present,
+	.is_huge = mkvm_ept_is_huge,
 	.addr_mask = GENMASK_ULL(51, 12),
 };
 
@@ -102,6 +117,7 @@ int mkvm_vmx_vm_init(struct mkvm *vm)
 	}
 	vmx_vm->eptp = vmx_vm->ept.root_pa | EPTP_WALK4 | EPTP_MT_WB;
 	vm->arch = vmx_vm;
+	vm->mmu = &vmx_vm->ept;
 	return 0;
 }
 
@@ -154,6 +170,7 @@ int mkvm_vmx_map_gpa(struct mkvm *vm, u64 gpa, bool write)
 	struct mkvm_vmx_vm *vmx_vm = vm->arch;
 	struct mkvm_memslot *slot;
 	struct page *page;
+	phys_addr_t hpa;
 	int r;
 
 	mutex_lock(&vm->mmu_lock);
@@ -165,6 +182,17 @@ int mkvm_vmx_map_gpa(struct mkvm *vm, u64 gpa, bool write)
 	r = mkvm_slot_pin(vm, slot, gpa >> PAGE_SHIFT, write, &page);
 	if (r)
 		goto out;
+	/*
+	 * Backed by a huge page and the CPU has 2 MiB EPT pages (EPT_VPID_CAP
+	 * bit 16): one 2 MiB leaf, else 4 KiB.
+	 */
+	if ((mkvm_vmx_caps.ept_vpid & MKVM_EPT_CAP_2M) &&
+	    mkvm_slot_pin_2m(vm, slot, gpa >> PAGE_SHIFT, &hpa) &&
+	    !mkvm_mmu_map_2m(&vmx_vm->ept, ALIGN_DOWN(gpa, SZ_2M), hpa,
+			     !(slot->flags & KVM_MEM_READONLY))) {
+		r = 1;
+		goto out;
+	}
 	r = mkvm_mmu_map(&vmx_vm->ept, gpa & PAGE_MASK, page_to_phys(page),
 			 !(slot->flags & KVM_MEM_READONLY));
 	if (!r)

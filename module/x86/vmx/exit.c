@@ -161,6 +161,8 @@ static int mkvm_vmx_exit_ept_violation(struct mkvm_vcpu *vcpu)
 	int r;
 
 	r = mkvm_vmx_map_gpa(vcpu->vm, gpa, write);
+	if (r > 0)
+		mkvm_stat_inc(vcpu, MKVM_STAT_PF);
 	if (r)
 		return r;	/* 1: mapped, go again; <0: KVM_RUN fails */
 	/* Not RAM, or a write to a read-only slot: MMIO (x86/mmio.c). */
@@ -191,7 +193,23 @@ static int mkvm_vmx_exit_msr(struct mkvm_vcpu *vcpu, bool write)
 	mkvm_vmx_skip();
 	return 1;
 gp:
-	mkvm_vmx_inject_exception(vcpu, X86_TRAP_GP, true, 0);
+	mkvm_vmx_inject_exception(vcpu, X86_TRAP_GP, true, 0, 0);
+	return 1;
+}
+
+/* XSETBV exits unconditionally (SDM 26.1.2); the checks are in x86/xsave.c. */
+static int mkvm_vmx_exit_xsetbv(struct mkvm_vcpu *vcpu)
+{
+	unsigned long *g = to_vmx(vcpu)->regs;
+	u64 value = (u32)g[MKVM_VMX_RAX] | (u64)(u32)g[MKVM_VMX_RDX] << 32;
+	/* The CPL is SS.DPL (SDM Vol. 3A 5.5, 26.3.1.2). */
+	unsigned int cpl = (mkvm_vmread(GUEST_SS_AR_BYTES) >> 5) & 3;
+	int vec = mkvm_emulate_xsetbv(vcpu, g[MKVM_VMX_RCX], value, cpl);
+
+	if (vec)
+		mkvm_vmx_inject_exception(vcpu, vec, vec == GP_VECTOR, 0, 0);
+	else
+		mkvm_vmx_skip();
 	return 1;
 }
 
@@ -257,7 +275,7 @@ static int mkvm_vmx_exit_cr(struct mkvm_vcpu *vcpu)
 		break;
 	}
 	if (r) {
-		mkvm_vmx_inject_exception(vcpu, X86_TRAP_GP, true, 0);
+		mkvm_vmx_inject_exception(vcpu, X86_TRAP_GP, true, 0, 0);
 		return 1;
 	}
 	mkvm_vmx_skip();
@@ -291,6 +309,7 @@ static int mkvm_vmx_exit_exception(struct mkvm_vcpu *vcpu, u32 reason)
 
 		asm volatile("mov %0, %%dr6" : : "r" (dr6));
 	}
+	mkvm_stat_inc(vcpu, MKVM_STAT_EXCEPTION);
 	/* Same vector, type and error code; ICEBP (INT1) needs its length. */
 	info = intr & (INTR_INFO_VECTOR_MASK | INTR_INFO_INTR_TYPE_MASK |
 		       INTR_INFO_DELIVER_CODE_MASK | INTR_INFO_VALID_MASK);
@@ -406,16 +425,17 @@ int mkvm_vmx_handle_exit(struct mkvm_vcpu *vcpu, u32 reason)
 	struct kvm_run *run = vcpu->run;
 	u16 basic = reason;
 
-	vcpu->stat_exits[basic < 64 ? basic : 63]++;
 	mkvm_vmx_reinject();
 
 	switch (basic) {
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
 		/* The host took it when vcpu.c enabled interrupts. */
+		mkvm_stat_inc(vcpu, MKVM_STAT_IRQ);
 		return 1;
 	case EXIT_REASON_EXCEPTION_NMI:
 		return mkvm_vmx_exit_exception(vcpu, reason);
 	case EXIT_REASON_IO_INSTRUCTION:
+		mkvm_stat_inc(vcpu, MKVM_STAT_IO);
 		return mkvm_vmx_exit_io(vcpu);
 	case EXIT_REASON_EPT_VIOLATION:
 		return mkvm_vmx_exit_ept_violation(vcpu);
@@ -426,6 +446,7 @@ int mkvm_vmx_handle_exit(struct mkvm_vcpu *vcpu, u32 reason)
 		return mkvm_vmx_internal_error(vcpu, reason,
 					       KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 	case EXIT_REASON_HLT:
+		mkvm_stat_inc(vcpu, MKVM_STAT_HLT);
 		mkvm_vmx_skip();
 		run->exit_reason = KVM_EXIT_HLT;
 		return 0;
@@ -433,6 +454,7 @@ int mkvm_vmx_handle_exit(struct mkvm_vcpu *vcpu, u32 reason)
 		unsigned long *g = vmx->regs;
 		u32 a = g[MKVM_VMX_RAX], b, c = g[MKVM_VMX_RCX], d;
 
+		mkvm_stat_inc(vcpu, MKVM_STAT_CPUID);
 		mkvm_cpuid_emulate(vcpu, &a, &b, &c, &d,
 				   mkvm_vmx_get_cr4() & X86_CR4_OSXSAVE);
 		/* CPUID writes all four registers, zero-extended (SDM 2A). */
@@ -444,9 +466,13 @@ int mkvm_vmx_handle_exit(struct mkvm_vcpu *vcpu, u32 reason)
 		return 1;
 	}
 	case EXIT_REASON_MSR_READ:
+		mkvm_stat_inc(vcpu, MKVM_STAT_MSR);
 		return mkvm_vmx_exit_msr(vcpu, false);
 	case EXIT_REASON_MSR_WRITE:
+		mkvm_stat_inc(vcpu, MKVM_STAT_MSR);
 		return mkvm_vmx_exit_msr(vcpu, true);
+	case EXIT_REASON_XSETBV:
+		return mkvm_vmx_exit_xsetbv(vcpu);
 	case EXIT_REASON_CR_ACCESS:
 		return mkvm_vmx_exit_cr(vcpu);
 	case EXIT_REASON_INVD:
@@ -468,9 +494,8 @@ int mkvm_vmx_handle_exit(struct mkvm_vcpu *vcpu, u32 reason)
 	case MKVM_EXIT_REASON_GETSEC:
 	case EXIT_REASON_MONITOR_INSTRUCTION:
 	case EXIT_REASON_MWAIT_INSTRUCTION:
-	case EXIT_REASON_XSETBV:
 		/* Not offered to the guest (CPUID says so): #UD. */
-		mkvm_vmx_inject_exception(vcpu, X86_TRAP_UD, false, 0);
+		mkvm_vmx_inject_exception(vcpu, X86_TRAP_UD, false, 0, 0);
 		return 1;
 	case EXIT_REASON_TRIPLE_FAULT:
 		/*

@@ -45,7 +45,8 @@
  *    speed; the direct call needs asm_exc_nmi_noist, exported to KVM only.
  *    (Under FRED, INT 2 is not an NMI; vmx.c refuses to run guests there.)
  *  - FPU: as on SVM, kernel_fpu_begin() parks the VMM thread's FPU state
- *    and the guest's x87/SSE image is FXRSTORed/FXSAVEd around the entry.
+ *    and the guest's XSAVE area and XCR0 are loaded and saved around the
+ *    entry (x86/xsave.c); XSETBV always exits (26.1.2).
  *
  * Exported kernel symbols used here, the same on 6.1 and 6.12:
  * get_cpu_entry_area (the per-CPU TSS), gdt_page/load_direct_gdt/
@@ -54,8 +55,7 @@
  *
  * The companion file for AMD is x86/svm/vcpu.c.
  *
- * Non-goals for now: event injection beyond exceptions, XSAVE state
- * (x87/SSE only), debug-register switching (guest DR0-3/DR6 accesses are
+ * Non-goals for now: event injection beyond exceptions, debug-register switching (guest DR0-3/DR6 accesses are
  * not intercepted, as on SVM; the host's DR7 and DEBUGCTL are restored),
  * posted interrupts, APIC virtualization, the VMX preemption timer.
  */
@@ -74,6 +74,7 @@
 
 #include "../../arch_ops.h"
 #include "../../compat.h"
+#include "../../mkvm_trace.h"
 #include "vmx.h"
 
 /* Segment registers in the VMCS: selector, base, limit, access rights. */
@@ -416,7 +417,6 @@ static void mkvm_vmx_setup_controls(struct mkvm_vcpu *vcpu)
 static void mkvm_vmx_vcpu_reset(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_vmx_vcpu *vmx = to_vmx(vcpu);
-	u8 *fx = vmx->guest_fpu;
 	unsigned int i;
 
 	mkvm_vmx_set_seg(VS_CS, 0xf000, 0xffff0000, 0xffff, 0x9b);
@@ -461,9 +461,7 @@ static void mkvm_vmx_vcpu_reset(struct mkvm_vcpu *vcpu)
 	vmx->cr2 = 0;
 	vmx->cr8 = 0;
 
-	memset(fx, 0, 512);
-	*(u16 *)&fx[0] = 0x37f;			/* FCW after FNINIT */
-	*(u32 *)&fx[24] = 0x1f80;		/* MXCSR reset value */
+	mkvm_fpu_reset(vcpu);
 	vmx->need_flush = true;
 }
 
@@ -489,10 +487,8 @@ int mkvm_vmx_vcpu_create(struct mkvm_vcpu *vcpu)
 	INIT_LIST_HEAD(&vmx->loaded_link);
 	vmx->vmcs = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vmx->msr_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	/* kmalloc(512) is 512-byte aligned; FXSAVE needs 16. */
-	vmx->guest_fpu = kzalloc(512, GFP_KERNEL_ACCOUNT);
 	vcpu->arch = vmx;
-	if (!vmx->vmcs || !vmx->msr_page || !vmx->guest_fpu) {
+	if (!vmx->vmcs || !vmx->msr_page) {
 		mkvm_vmx_vcpu_free(vcpu);
 		return -ENOMEM;
 	}
@@ -540,7 +536,6 @@ void mkvm_vmx_vcpu_free(struct mkvm_vcpu *vcpu)
 	mkvm_vmx_free_vpid(vmx->vpid);
 	free_page((unsigned long)vmx->vmcs);
 	free_page((unsigned long)vmx->msr_page);
-	kfree(vmx->guest_fpu);
 	kfree(vmx);
 	vcpu->arch = NULL;
 }
@@ -584,13 +579,21 @@ void mkvm_vmx_vcpu_put(struct mkvm_vcpu *vcpu)
  * @vector:    exception vector
  * @has_error: whether the exception pushes an error code
  * @error:     the error code
+ * @cr2:       for #PF, the faulting linear address
  *
  * Uses the VM-entry interruption-information field (SDM 25.8.3, 27.6).
+ * Event injection does not load CR2 for a #PF (27.6.1.2: the exception is
+ * delivered "as if" it had occurred, but CR2 is software's business), and
+ * CR2 is not in the VMCS anyway: the run loop loads the saved value.
  */
 void mkvm_vmx_inject_exception(struct mkvm_vcpu *vcpu, u8 vector,
-			       bool has_error, u32 error)
+			       bool has_error, u32 error, u64 cr2)
 {
 	u32 info = vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
+
+	if (vector == X86_TRAP_PF)
+		to_vmx(vcpu)->cr2 = cr2;
+	mkvm_stat_inc(vcpu, MKVM_STAT_EXCEPTION);
 
 	/*
 	 * Real mode pushes no error code (SDM Vol. 3A 20.1.4), and VM entry
@@ -687,20 +690,19 @@ static int mkvm_vmx_fail_entry(struct mkvm_vcpu *vcpu, u64 reason,
 int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_vmx_vcpu *vmx = to_vmx(vcpu);
-	u8 *fx = vmx->guest_fpu;
 	u32 reason = 0, intr;
 	int cpu, r;
 
 	/*
 	 * kernel_fpu_begin() parks the VMM thread's own FPU registers in
 	 * memory (they come back on return to userspace), so the guest's
-	 * x87/SSE state can live in the registers while it runs.
+	 * x87/SSE/AVX state can live in the registers while it runs.
 	 */
 	kernel_fpu_begin();
 	local_irq_disable();
 
 	/* Checked again with interrupts off: a kick now cannot be lost. */
-	if (signal_pending(current) || need_resched()) {
+	if (mkvm_exit_pending() || need_resched()) {
 		local_irq_enable();
 		kernel_fpu_end();
 		return 1;
@@ -727,13 +729,22 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 		return 0;
 	}
 
+	if (mkvm_fpu_enter(vcpu)) {
+		local_irq_enable();
+		kernel_fpu_end();
+		pr_err_ratelimited("guest FPU image would not load\n");
+		vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		vcpu->run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+		vcpu->run->internal.ndata = 0;
+		return 0;
+	}
 	mkvm_vmx_flush_tlb(vcpu, cpu);
 	mkvm_vmx_save_host(vmx);
-	asm volatile("fxrstor64 %0" : : "m" (*(u8 (*)[512])fx));
 	/* CR2 is not part of the VMCS (SDM 27.3.1.1 lists what is). */
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);
 
+	trace_mkvm_entry(vcpu->id, mkvm_vmread(GUEST_RIP));
 	r = mkvm_vmx_vmenter(vmx->regs, vmx->launched);
 
 	vmx->cr2 = native_read_cr2();
@@ -750,11 +761,17 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 				asm volatile("int $2" ::: "memory");
 		}
 	}
-	asm volatile("fxsave64 %0" : "=m" (*(u8 (*)[512])fx));
+	mkvm_fpu_exit(vcpu);
 	/* An interrupt that caused EXIT_REASON_EXTERNAL_INTERRUPT is taken here. */
 	local_irq_enable();
 	kernel_fpu_end();
 
+	mkvm_stat_inc(vcpu, MKVM_STAT_EXITS);
+	if (!r)
+		trace_mkvm_exit(vcpu->id, MKVM_TRACE_VMX, reason,
+				mkvm_vmread(GUEST_RIP),
+				mkvm_vmread(EXIT_QUALIFICATION),
+				mkvm_vmread(GUEST_PHYSICAL_ADDRESS));
 	if (r < 0) {
 		pr_err_ratelimited("VMLAUNCH/VMRESUME faulted on CPU %d\n",
 				   raw_smp_processor_id());

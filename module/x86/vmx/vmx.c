@@ -296,7 +296,7 @@ const struct mkvm_arch_ops mkvm_vmx_ops = {
 	.get_sregs = mkvm_vmx_get_sregs,
 	.set_sregs = mkvm_vmx_set_sregs,
 	.pdptrs = mkvm_vmx_pdptrs,
-	.fpu_image = mkvm_vmx_fpu_image,
 	.get_msr = mkvm_vmx_get_msr,
 	.set_msr = mkvm_vmx_set_msr,
+	.queue_exception = mkvm_vmx_inject_exception,
 };

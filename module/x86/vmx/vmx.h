@@ -61,6 +61,7 @@ extern struct mkvm_vmx_caps mkvm_vmx_caps;
 #define MKVM_EPT_CAP_INVEPT		BIT_ULL(20)
 #define MKVM_EPT_CAP_INVEPT_SINGLE	BIT_ULL(25)
 #define MKVM_EPT_CAP_INVEPT_ALL		BIT_ULL(26)
+#define MKVM_EPT_CAP_2M			BIT_ULL(16)
 #define MKVM_VPID_CAP_INVVPID		BIT_ULL(32)
 #define MKVM_VPID_CAP_INVVPID_SINGLE	BIT_ULL(41)
 #define MKVM_VPID_CAP_INVVPID_ALL	BIT_ULL(42)
@@ -95,7 +96,6 @@ struct mkvm_vmx_vm {
  * @regs:	The GPRs, indexed like struct mkvm_svm_vcpu.regs (MKVM_R_*);
  *		the RSP slot is unused (GUEST_RSP is in the VMCS). Unlike
  *		VMRUN, VM entry loads no GPR at all, RAX included.
- * @guest_fpu:	The guest's x87/SSE state (FXSAVE image, 512 bytes).
  * @msr_page:	One page: the guest MSR area (VM-entry load and VM-exit
  *		store, SDM 25.7.2, 25.8.2) at offset 0 and the host MSR
  *		area (VM-exit load) at offset 2048.
@@ -120,7 +120,6 @@ struct mkvm_vmx_vcpu {
 	struct list_head loaded_link;
 	bool launched;
 	unsigned long regs[16];
-	void *guest_fpu;
 	struct vmx_msr_entry *msr_page;
 	unsigned long cr2;
 	u64 cr8;
@@ -200,18 +199,13 @@ void mkvm_vmx_get_sregs(struct mkvm_vcpu *vcpu, struct kvm_sregs *sregs);
 void mkvm_vmx_set_sregs(struct mkvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 const u64 *mkvm_vmx_pdptrs(struct mkvm_vcpu *vcpu);
 void mkvm_vmx_inject_exception(struct mkvm_vcpu *vcpu, u8 vector,
-			       bool has_error, u32 error);
+			       bool has_error, u32 error, u64 cr2);
 int mkvm_vmx_set_cr0(struct mkvm_vcpu *vcpu, u64 cr0);
 int mkvm_vmx_set_cr4(struct mkvm_vcpu *vcpu, u64 cr4);
 int mkvm_vmx_set_cr3(struct mkvm_vcpu *vcpu, u64 cr3);
 u64 mkvm_vmx_get_cr0(void);
 u64 mkvm_vmx_get_cr4(void);
 void mkvm_vmx_set_efer(struct mkvm_vcpu *vcpu, u64 efer);
-
-static inline void *mkvm_vmx_fpu_image(struct mkvm_vcpu *vcpu)
-{
-	return to_vmx(vcpu)->guest_fpu;
-}
 
 /* msr.c */
 int mkvm_vmx_get_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 *data);
