@@ -138,4 +138,21 @@ static inline u64 mkvm_vmcb_exit_code(const struct vmcb_control_area *c)
 #define mkvm_run_immediate_exit(run)	READ_ONCE((run)->immediate_exit)
 #endif
 
+/*
+ * IBPB between guests (IA32_PRED_CMD.IBPB, Intel SDM Vol. 4; AMD APM
+ * Vol. 2 3.2.9). Until 6.14 X86_FEATURE_USE_IBPB says whether the host's
+ * Spectre v2 mitigation uses IBPB; later kernels dropped that flag and
+ * gate on X86_FEATURE_IBPB. indirect_branch_prediction_barrier() itself is
+ * not used: 7.x implements it with write_ibpb(), exported to kvm*.ko only.
+ */
+static inline void mkvm_ibpb(void)
+{
+#ifdef X86_FEATURE_USE_IBPB
+	if (boot_cpu_has(X86_FEATURE_USE_IBPB))
+#else
+	if (boot_cpu_has(X86_FEATURE_IBPB))
+#endif
+		mkvm_wrmsr(MSR_IA32_PRED_CMD, PRED_CMD_IBPB);
+}
+
 #endif /* MKVM_COMPAT_H */

@@ -200,6 +200,8 @@ struct mkvm {
  *		standard format (x86/xsave.c); its first 512 bytes are the
  *		FXSAVE image KVM_GET/SET_FPU read and write.
  * @xcr0:	[u] The guest's XCR0 (x86/xsave.c).
+ * @xfer:	[c] What xfer_to_guest_mode_handle_work() needs on this kernel
+ *		(xfer.c), or NULL.
  * @arch:	[c] The vendor's per-vCPU state (VMCB/VMCS...).
  */
 struct mkvm_vcpu {
@@ -226,34 +228,21 @@ struct mkvm_vcpu {
 	struct dentry *debugfs;
 	void *fpu;
 	u64 xcr0;
+	void *xfer;
 	void *arch;
 };
-
-/**
- * mkvm_exit_pending() - must KVM_RUN go back to userspace before entering?
- *
- * A pending signal (which includes TIF_NOTIFY_SIGNAL, task work queued
- * with TWA_SIGNAL), or task work queued with TWA_RESUME (e.g. a deferred
- * fput): such work runs only on the way back to user mode, and the
- * kernel's helper that runs it in place (xfer_to_guest_mode_handle_work())
- * takes KVM's own struct kvm_vcpu, so we cannot call it. KVM_RUN returns
- * -EINTR with KVM_EXIT_INTR instead; the work runs on the return path and
- * the VMM re-enters, as it does after a signal. A bare TIF_NOTIFY_RESUME
- * from rseq is left for the next natural exit: the guest cannot observe
- * the thread's rseq area.
- *
- * Return: true when the run loop must stop.
- */
-static inline bool mkvm_exit_pending(void)
-{
-	return signal_pending(current) || READ_ONCE(current->task_works);
-}
 
 /* Only the vCPU's own thread counts, so no atomics; readers may race. */
 static inline void mkvm_stat_inc(struct mkvm_vcpu *vcpu, enum mkvm_stat s)
 {
 	WRITE_ONCE(vcpu->stat[s], vcpu->stat[s] + 1);
 }
+
+/* xfer.c */
+int mkvm_xfer_init(struct mkvm_vcpu *vcpu);
+void mkvm_xfer_free(struct mkvm_vcpu *vcpu);
+bool mkvm_xfer_work_pending(void);
+int mkvm_xfer_handle_work(struct mkvm_vcpu *vcpu);
 
 /* debugfs.c */
 void mkvm_debugfs_vm_add(struct mkvm *vm);

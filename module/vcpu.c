@@ -14,12 +14,12 @@
  *      even when immediate_exit is set (api.rst: "complete pending
  *      operations");
  *   2. immediate_exit: return -EINTR (exit_reason untouched, as in KVM);
- *      a pending signal or task work: -EINTR with KVM_EXIT_INTR
- *      (mkvm_exit_pending());
- *   3. give the CPU away if the scheduler wants it (cond_resched);
- *   4. enter the guest once (vendor vcpu_run, which re-checks signals and
- *      need_resched with interrupts off, so a wakeup cannot be lost);
- *   5. an exit handled in the kernel loops to 2; anything else returns to
+ *   3. the work the kernel wants done before guest mode (xfer.c): a
+ *      pending signal ends KVM_RUN with -EINTR and KVM_EXIT_INTR; the
+ *      scheduler and task work (TIF_NOTIFY_RESUME) are served in place;
+ *   4. enter the guest once (vendor vcpu_run, which re-checks that work
+ *      with interrupts off, so a wakeup cannot be lost);
+ *   5. an exit handled in the kernel loops to 3; anything else returns to
  *      userspace with kvm_run filled in.
  *
  * Userspace owns the kvm_run page and may write it at any time; only
@@ -171,13 +171,12 @@ static int mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 		return -EINTR;
 
 	for (;;) {
-		if (mkvm_exit_pending()) {
-			run->exit_reason = KVM_EXIT_INTR;
-			r = -EINTR;
-			mkvm_stat_inc(vcpu, MKVM_STAT_SIGNAL);
-			break;
+		/* Signals, rescheduling, task work (xfer.c). */
+		if (mkvm_xfer_work_pending()) {
+			r = mkvm_xfer_handle_work(vcpu);
+			if (r)
+				break;
 		}
-		cond_resched();
 		vcpu->has_run = true;
 		r = mkvm_ops->vcpu_run(vcpu);
 		if (r <= 0)
@@ -387,6 +386,7 @@ void mkvm_vcpu_free(struct mkvm_vcpu *vcpu)
 {
 	mkvm_debugfs_vcpu_remove(vcpu);
 	mkvm_ops->vcpu_free(vcpu);
+	mkvm_xfer_free(vcpu);
 	mkvm_fpu_free(vcpu);
 	kvfree(vcpu->cpuid);
 	free_page((unsigned long)vcpu->pio_page);
@@ -423,7 +423,8 @@ int mkvm_vcpu_create(struct mkvm *vm, unsigned long id)
 	r = -ENOMEM;
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->pio_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!vcpu->run || !vcpu->pio_page || mkvm_fpu_alloc(vcpu))
+	if (!vcpu->run || !vcpu->pio_page || mkvm_fpu_alloc(vcpu) ||
+	    mkvm_xfer_init(vcpu))
 		goto free;
 
 	r = mkvm_ops->vcpu_create(vcpu);
@@ -459,6 +460,7 @@ unlock:
 	mutex_unlock(&vm->lock);
 	mkvm_ops->vcpu_free(vcpu);
 free:
+	mkvm_xfer_free(vcpu);
 	mkvm_fpu_free(vcpu);
 	free_page((unsigned long)vcpu->pio_page);
 	free_page((unsigned long)vcpu->run);

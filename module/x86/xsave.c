@@ -40,6 +40,7 @@
 #include <asm/fpu/xcr.h>
 
 #include "../minikvm.h"
+#include "../compat.h"
 
 #define MKVM_XSAVE_SIZE		4096	/* sizeof(struct kvm_xsave) */
 #define MKVM_XSAVE_HDR		512	/* XSTATE_BV, XCOMP_BV, reserved */

@@ -251,8 +251,8 @@ TEST_F(dev, unmapped_host_memory)
  * Guest RAM backed by a transparent huge page is mapped with one 2 MiB
  * second-level leaf: after the guest writes every 4 KiB page of the slot,
  * KVM's debugfs pages_2m (kvm/<pid>-<vm fd>/pages_2m) and minikvm's
- * (minikvm/vm<N>/mmu) say so, the data is where the VMM sees it, and
- * deleting the slot removes the leaf again.
+ * (minikvm/vm<N>/mmu) count one more, the data is where the VMM sees it,
+ * and deleting the slot removes that leaf again.
  */
 static void huge_writer(uint64_t gpa)
 {
@@ -321,7 +321,7 @@ TEST_F(dev, huge_page_backing)
 	bool mini = mkvm_is_minikvm(variant->path);
 	uint8_t *raw, *mem;
 	uint64_t off;
-	long before;
+	long before, mapped;
 
 	raw = mmap(NULL, 2 * SLOT_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -345,10 +345,13 @@ TEST_F(dev, huge_page_backing)
 	}
 	for (off = 0; off < SLOT_SIZE; off += 4096)
 		ASSERT_EQ((uint8_t)(off >> 12) | 1, mem[off]);
-	EXPECT_GE(pages_2m(self->vm.fd, mini), before + 1);
+	/* Slot 0 (the guest's code and stack) may be huge-page backed too. */
+	mapped = pages_2m(self->vm.fd, mini);
+	EXPECT_GE(mapped, before + 1);
 
 	ASSERT_EQ(0, set_region(self->vm.fd, 1, 0, SLOT_GPA, 0, 0));
-	EXPECT_EQ(before, pages_2m(self->vm.fd, mini));
+	/* KVM 6.12 zaps every mapping on a slot deletion: at least one goes. */
+	EXPECT_LE(pages_2m(self->vm.fd, mini), mapped - 1);
 	munmap(raw, 2 * SLOT_SIZE);
 }
 

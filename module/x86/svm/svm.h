@@ -109,7 +109,6 @@ void mkvm_svm_set_sregs(struct mkvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 void mkvm_svm_inject_exception(struct mkvm_vcpu *vcpu, u8 vector,
 			       bool has_error, u32 error, u64 cr2);
 
-
 /* msr.c */
 int mkvm_svm_get_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 *data);
 int mkvm_svm_set_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host);

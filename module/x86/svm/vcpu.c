@@ -158,16 +158,32 @@ void mkvm_svm_vcpu_free(struct mkvm_vcpu *vcpu)
 	vcpu->arch = NULL;
 }
 
+/* The VMCB that last ran on each CPU (kvm_amd's svm_cpu_data.current_vmcb). */
+static DEFINE_PER_CPU(struct vmcb *, mkvm_svm_last_vmcb);
+
 /**
  * mkvm_svm_vcpu_load() - the vCPU thread runs on @cpu now
  * @vcpu: the vCPU
  * @cpu:  the CPU
  *
  * Nothing to load: the VMCB is addressed by physical address at VMRUN and
- * the ASID is checked at every entry (npt.c).
+ * the ASID is checked at every entry (npt.c). Only the branch predictor
+ * is scrubbed when the CPU switches guests.
+ *
+ * Context: preemption disabled.
  */
 void mkvm_svm_vcpu_load(struct mkvm_vcpu *vcpu, int cpu)
 {
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	/*
+	 * Another VMCB ran here last: keep its branch predictions away from
+	 * this guest (and this guest's from the next), as kvm_amd does.
+	 */
+	if (this_cpu_read(mkvm_svm_last_vmcb) != vmcb) {
+		this_cpu_write(mkvm_svm_last_vmcb, vmcb);
+		mkvm_ibpb();
+	}
 }
 
 /** mkvm_svm_vcpu_put() - the vCPU thread leaves its CPU */
@@ -225,7 +241,7 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	local_irq_disable();
 
 	/* Checked again with interrupts off: a kick now cannot be lost. */
-	if (mkvm_exit_pending() || need_resched()) {
+	if (mkvm_xfer_work_pending()) {
 		local_irq_enable();
 		kernel_fpu_end();
 		return 1;

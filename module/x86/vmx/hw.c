@@ -290,6 +290,11 @@ void mkvm_vmx_vmcs_load(struct mkvm_vmx_vcpu *vmx, int cpu)
 		return;
 	}
 	this_cpu_write(mkvm_current_vmcs, vmx);
+	/*
+	 * Another VMCS was current here: keep its guest's branch predictions
+	 * away from this one (and back), as kvm_intel does at VMPTRLD.
+	 */
+	mkvm_ibpb();
 }
 
 /**

@@ -702,7 +702,7 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 	local_irq_disable();
 
 	/* Checked again with interrupts off: a kick now cannot be lost. */
-	if (mkvm_exit_pending() || need_resched()) {
+	if (mkvm_xfer_work_pending()) {
 		local_irq_enable();
 		kernel_fpu_end();
 		return 1;
