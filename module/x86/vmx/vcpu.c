@@ -55,9 +55,10 @@
  *
  * The companion file for AMD is x86/svm/vcpu.c.
  *
- * Non-goals for now: event injection beyond exceptions, debug-register switching (guest DR0-3/DR6 accesses are
- * not intercepted, as on SVM; the host's DR7 and DEBUGCTL are restored),
- * posted interrupts, APIC virtualization, the VMX preemption timer.
+ * Non-goals for now: event injection beyond exceptions, debug-register
+ * switching (guest DR0-3/DR6 accesses are not intercepted, as on SVM; the
+ * host's DR7 and DEBUGCTL are restored), posted interrupts, APIC
+ * virtualization, the VMX preemption timer.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
