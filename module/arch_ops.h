@@ -64,6 +64,10 @@ struct mkvm_vcpu;
  * @set_sregs:	KVM_SET_SREGS, after common validation.
  * @walk_flags:	MKVM_WALK_ENV_* for guest page walks (x86/pgwalk.h): the
  *		vendor's reserved-bit rules.
+ * @pdptrs:	Optional. For a guest using PAE paging, the four PDPTE
+ *		registers where the CPU keeps them (VMX with EPT: the VMCS,
+ *		SDM Vol. 3C 25.4.2), valid until the next vCPU ioctl; NULL
+ *		otherwise, and the walker reads the PDPTEs at CR3.
  * @get_msr:	Read an MSR whose guest value the vendor holds (VMCB/VMCS);
  *		-ENOENT for any other MSR.
  * @set_msr:	Write one, with the CPU's #GP rules: -EINVAL to refuse,
@@ -129,6 +133,7 @@ struct mkvm_arch_ops {
 	void (*get_sregs)(struct mkvm_vcpu *vcpu, struct kvm_sregs *sregs);
 	void (*set_sregs)(struct mkvm_vcpu *vcpu,
 			  const struct kvm_sregs *sregs);
+	const u64 *(*pdptrs)(struct mkvm_vcpu *vcpu);
 	int (*get_msr)(struct mkvm_vcpu *vcpu, u32 msr, u64 *data);
 	int (*set_msr)(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host);
 	void (*queue_exception)(struct mkvm_vcpu *vcpu, u8 vector,

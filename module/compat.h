@@ -21,6 +21,11 @@
 #include <asm/processor.h>
 #include <asm/tlbflush.h>
 #include <asm/svm.h>
+#include <asm/cpufeature.h>
+/* 6.2 moved load_gs_index() to <asm/gsseg.h>. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#include <asm/gsseg.h>
+#endif
 /* 6.17 moved cpuid_eax() and friends out of <asm/processor.h>. */
 #ifdef MKVM_HAVE_ASM_CPUID_API
 #include <asm/cpuid/api.h>
@@ -112,6 +117,18 @@ static inline u64 mkvm_vmcb_exit_code(const struct vmcb_control_area *c)
 #else
 #define mkvm_vmcb_np_ctl(c)		((c)->nested_ctl)
 #define MKVM_VMCB_NP_ENABLE		SVM_NESTED_CTL_NP_ENABLE
+#endif
+
+/*
+ * FRED (6.9+) replaces IDT event delivery. The VMX backend re-delivers an
+ * NMI that caused a VM exit with INT 2 through the IDT (x86/vmx/vcpu.c),
+ * which is only right without FRED, so it refuses to run guests there.
+ * Before 6.9 the feature bit does not exist and FRED is never in use.
+ */
+#ifdef X86_FEATURE_FRED
+#define mkvm_host_uses_fred()		cpu_feature_enabled(X86_FEATURE_FRED)
+#else
+#define mkvm_host_uses_fred()		false
 #endif
 
 /* The kvm_run page's immediate_exit byte, read once per KVM_RUN. */

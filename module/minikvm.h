@@ -308,6 +308,7 @@ int mkvm_write_guest(struct mkvm *vm, u64 gpa, const void *buf,
 
 /* caps.c */
 bool mkvm_can_run_guests(void);
+bool mkvm_can_run_irqchip(void);
 
 /* vm.c */
 void mkvm_vm_get(struct mkvm *vm);
@@ -375,6 +376,7 @@ int mkvm_complete_string_pio_in(struct mkvm_vcpu *vcpu);
 
 /* x86/sregs.c */
 int mkvm_check_sregs(struct mkvm_vcpu *vcpu, const struct kvm_sregs *sregs);
+u64 mkvm_cr4_allowed(void);
 void mkvm_vcpu_kick_all(struct mkvm *vm);
 
 /* dev.c */

@@ -57,6 +57,9 @@ int mkvm_create_irqchip(struct mkvm *vm)
 	struct mkvm_ioapic *io = NULL;
 	int r;
 
+	/* KVM_CAP_IRQCHIP is 0 there: refuse as KVM does without it. */
+	if (!mkvm_can_run_irqchip())
+		return -EINVAL;
 	mutex_lock(&vm->lock);
 	r = -EEXIST;
 	if (vm->ioapic)

@@ -73,6 +73,9 @@ void mkvm_guest_walk_env(struct mkvm_vcpu *vcpu, const struct kvm_sregs *s,
 	env->flags = mkvm_ops->walk_flags;
 	env->read_gpa = mkvm_walk_read_gpa;
 	env->ctx = vcpu->vm;
+	/* VMX keeps a PAE guest's PDPTEs in the VMCS, not at CR3. */
+	if (mkvm_ops->pdptrs)
+		env->pdptrs = mkvm_ops->pdptrs(vcpu);
 }
 
 static int mkvm_mmio_fail(struct mkvm_vcpu *vcpu, u64 gpa, u64 rip,
