@@ -64,11 +64,15 @@ struct mkvm_vcpu;
  * @set_sregs:	KVM_SET_SREGS, after common validation.
  * @walk_flags:	MKVM_WALK_ENV_* for guest page walks (x86/pgwalk.h): the
  *		vendor's reserved-bit rules.
- * @fpu_image:	The guest's 512-byte FXSAVE image (x86/fpu.c).
  * @get_msr:	Read an MSR whose guest value the vendor holds (VMCB/VMCS);
  *		-ENOENT for any other MSR.
  * @set_msr:	Write one, with the CPU's #GP rules: -EINVAL to refuse,
  *		-ENOENT when not the vendor's. @host: from KVM_SET_MSRS.
+ * @queue_exception: Deliver exception @vector to the guest at the next
+ *		entry, at the current RIP (the faulting instruction is not
+ *		retired), with @error pushed when @has_error and, for #PF,
+ *		CR2 = @cr2 first (SDM Vol. 3A 6.15; APM Vol. 2 15.20 EVENTINJ,
+ *		SDM Vol. 3C 26.6 VM-entry event injection).
  *
  * Interrupt delivery (issue 5, Documentation/interrupts.md). The common
  * code (x86/irq.c) decides what to deliver; the vendor only knows how.
@@ -125,9 +129,10 @@ struct mkvm_arch_ops {
 	void (*get_sregs)(struct mkvm_vcpu *vcpu, struct kvm_sregs *sregs);
 	void (*set_sregs)(struct mkvm_vcpu *vcpu,
 			  const struct kvm_sregs *sregs);
-	void *(*fpu_image)(struct mkvm_vcpu *vcpu);
 	int (*get_msr)(struct mkvm_vcpu *vcpu, u32 msr, u64 *data);
 	int (*set_msr)(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host);
+	void (*queue_exception)(struct mkvm_vcpu *vcpu, u8 vector,
+				bool has_error, u32 error, u64 cr2);
 
 	void (*vcpu_reset)(struct mkvm_vcpu *vcpu);
 	bool (*irq_allowed)(struct mkvm_vcpu *vcpu);

@@ -47,6 +47,10 @@ long mkvm_check_extension(struct mkvm *vm, long cap)
 	case KVM_CAP_IRQ_INJECT_STATUS:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 		return mkvm_can_run_guests();
+	/* KVM_GET/SET_XSAVE and _XCRS: when the host uses XSAVE (xsave.c). */
+	case KVM_CAP_XSAVE:
+	case KVM_CAP_XCRS:
+		return mkvm_can_run_guests() && mkvm_supported_xcr0;
 	case KVM_CAP_IRQ_ROUTING:
 		return mkvm_can_run_guests() ? MKVM_MAX_IRQ_ROUTES : 0;
 	case KVM_CAP_NR_MEMSLOTS:

@@ -122,6 +122,23 @@ static inline u64 mkvm_vmcb_exit_code(const struct vmcb_control_area *c)
 #endif
 
 /*
+ * IBPB between guests (IA32_PRED_CMD.IBPB, Intel SDM Vol. 4; AMD APM
+ * Vol. 2 3.2.9). Until 6.14 X86_FEATURE_USE_IBPB says whether the host's
+ * Spectre v2 mitigation uses IBPB; later kernels dropped that flag and
+ * gate on X86_FEATURE_IBPB. indirect_branch_prediction_barrier() itself is
+ * not used: 7.x implements it with write_ibpb(), exported to kvm*.ko only.
+ */
+static inline void mkvm_ibpb(void)
+{
+#ifdef X86_FEATURE_USE_IBPB
+	if (boot_cpu_has(X86_FEATURE_USE_IBPB))
+#else
+	if (boot_cpu_has(X86_FEATURE_IBPB))
+#endif
+		mkvm_wrmsr(MSR_IA32_PRED_CMD, PRED_CMD_IBPB);
+}
+
+/*
  * eventfd_signal() lost its count argument in 6.8 (every caller passed 1).
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)

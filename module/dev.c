@@ -11,6 +11,7 @@
  *   KVM_CREATE_VM           type 0 only; returns a VM fd (vm.c)
  *   KVM_GET_VCPU_MMAP_SIZE  the size of the vCPU mmap area
  *   KVM_GET_SUPPORTED_CPUID the CPUID leaves minikvm can offer (x86/cpuid.c)
+ *   KVM_GET_MSR_INDEX_LIST  the MSRs a VMM saves and restores (x86/msr.c)
  *
  * Anything else is refused with -EINVAL, exactly as kvm_dev_ioctl() does;
  * the same goes for a non-zero argument where KVM demands zero.
@@ -18,8 +19,9 @@
  * The node is "minikvm", never "kvm" (minor 232 belongs to kvm.ko), with
  * mode 0660; the udev rule in scripts/udev gives it to group kvm.
  *
- * Non-goals: KVM_GET_MSR_INDEX_LIST and the other x86 system ioctls (they
- * arrive with the features that need them).
+ * Non-goals: the other x86 system ioctls (KVM_GET_MSR_FEATURE_INDEX_LIST,
+ * KVM_GET_EMULATED_CPUID, KVM_X86_GET_MCE_CAP_SUPPORTED): they arrive with
+ * the features that need them.
  */
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -51,6 +53,10 @@ static long mkvm_dev_ioctl(struct file *filp, unsigned int ioctl,
 		if (!mkvm_can_run_guests())
 			return -EINVAL;
 		return mkvm_get_supported_cpuid((void __user *)arg);
+	case KVM_GET_MSR_INDEX_LIST:
+		if (!mkvm_can_run_guests())
+			return -EINVAL;
+		return mkvm_get_msr_index_list((void __user *)arg);
 	case KVM_GET_VCPU_MMAP_SIZE:
 		if (arg)
 			return -EINVAL;

@@ -42,6 +42,7 @@ static int __init mkvm_init(void)
 	r = mkvm_ops->hardware_setup();
 	if (r)
 		return r;
+	mkvm_xsave_init();
 
 	r = mkvm_virt_init();
 	if (r)

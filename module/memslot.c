@@ -238,6 +238,51 @@ int mkvm_slot_pin(struct mkvm *vm, struct mkvm_memslot *slot, u64 gfn,
 }
 
 /**
+ * mkvm_slot_pin_2m() - pin a whole 2 MiB guest region backed by a huge page
+ * @vm:   the VM
+ * @slot: the slot holding @gfn
+ * @gfn:  the faulting guest frame, already pinned by mkvm_slot_pin()
+ * @hpa:  the host physical address of the 2 MiB region, on success
+ *
+ * The second-level tables can map the 2 MiB-aligned region around @gfn
+ * with one leaf when: the region lies inside @slot; the VMM's addresses
+ * for it are 2 MiB aligned too; and the page behind @gfn belongs to a
+ * compound page of at least 2 MiB (a transparent or hugetlbfs huge page),
+ * so the other 511 pages are already in memory - pinning them allocates
+ * nothing. They are pinned here (into slot->pages, so deletion unpins them
+ * as any other) and must be physically contiguous and 2 MiB aligned.
+ *
+ * Context: vm->mmu_lock held; current->mm is the VM's mm. May sleep.
+ * Return: true when the region can be mapped as one 2 MiB leaf.
+ */
+bool mkvm_slot_pin_2m(struct mkvm *vm, struct mkvm_memslot *slot, u64 gfn,
+		      phys_addr_t *hpa)
+{
+	u64 first = ALIGN_DOWN(gfn, 512), idx = first - slot->base_gfn, i;
+	unsigned long hva = slot->userspace_addr + idx * PAGE_SIZE;
+	struct page *page = slot->pages[gfn - slot->base_gfn], *p;
+	unsigned long pfn0;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	if (first < slot->base_gfn ||
+	    first + 512 > slot->base_gfn + slot->npages ||
+	    !IS_ALIGNED(hva, SZ_2M) || !page || !PageCompound(page) ||
+	    compound_order(compound_head(page)) < get_order(SZ_2M))
+		return false;
+	for (i = 0; i < 512; i++)
+		if (mkvm_slot_pin(vm, slot, first + i, false, &p))
+			return false;
+	pfn0 = page_to_pfn(slot->pages[idx]);
+	if (!IS_ALIGNED(pfn0, 512))
+		return false;
+	for (i = 1; i < 512; i++)
+		if (page_to_pfn(slot->pages[idx + i]) != pfn0 + i)
+			return false;
+	*hpa = PFN_PHYS(pfn0);
+	return true;
+}
+
+/**
  * mkvm_read_guest() - copy guest-physical memory (within one slot)
  * @vm:  the VM
  * @gpa: guest physical address

@@ -28,6 +28,7 @@
 #include <linux/printk.h>
 #include <linux/preempt.h>
 #include <linux/kvm.h>
+#include <linux/sched/signal.h>
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/wait.h>
@@ -66,6 +67,41 @@ struct mkvm_memslot {
 };
 
 struct mkvm_vcpu;
+struct mkvm_mmu;
+
+/**
+ * enum mkvm_stat - per-vCPU event counters
+ * @MKVM_STAT_EXITS:	Every exit from the guest (VMRUN / VMLAUNCH returned).
+ * @MKVM_STAT_USER:	KVM_RUN returned to userspace with an exit to handle.
+ * @MKVM_STAT_SIGNAL:	KVM_RUN returned -EINTR for a signal.
+ * @MKVM_STAT_IRQ:	Exits for a host interrupt, NMI or SMI.
+ * @MKVM_STAT_IO:	I/O instruction exits (in the kernel or to userspace).
+ * @MKVM_STAT_MMIO:	MMIO accesses decoded (x86/mmio.c).
+ * @MKVM_STAT_PF:	Nested page faults / EPT violations mapped in the
+ *			kernel (guest RAM touched for the first time).
+ * @MKVM_STAT_CPUID:	CPUID exits.
+ * @MKVM_STAT_MSR:	RDMSR/WRMSR exits.
+ * @MKVM_STAT_HLT:	HLT exits.
+ * @MKVM_STAT_EXCEPTION: Exceptions minikvm injected (#GP, #UD, #PF...).
+ * @MKVM_STAT_NR:	Number of counters.
+ *
+ * Names in debugfs.c; the same facts, one exit at a time, come from the
+ * minikvm:mkvm_exit tracepoint (mkvm_trace.h).
+ */
+enum mkvm_stat {
+	MKVM_STAT_EXITS,
+	MKVM_STAT_USER,
+	MKVM_STAT_SIGNAL,
+	MKVM_STAT_IRQ,
+	MKVM_STAT_IO,
+	MKVM_STAT_MMIO,
+	MKVM_STAT_PF,
+	MKVM_STAT_CPUID,
+	MKVM_STAT_MSR,
+	MKVM_STAT_HLT,
+	MKVM_STAT_EXCEPTION,
+	MKVM_STAT_NR
+};
 
 /**
  * struct mkvm_vcpu_msrs - guest MSRs kept in plain storage (x86/msr.c)
@@ -108,6 +144,9 @@ struct mkvm_vcpu_msrs {
  * @tlb_gen:	Bumped (under @mmu_lock) whenever a second-level mapping is
  *		removed; a vCPU whose last-seen generation differs flushes
  *		its TLB before the next entry.
+ * @debugfs:	[c] /sys/kernel/debug/minikvm/vm<id>/, or NULL (debugfs.c).
+ * @mmu:	[c] The vendor's second-level tree (NPT/EPT), set by vm_init;
+ *		common code reads only its counters (debugfs).
  * @arch:	[c] The vendor's per-VM state (NPT/EPT root, ASID...).
  * @irq_lock:	Serialises changes to @buses, @routing, @irqfds,
  *		@ioeventfds and irqchip creation (irq.h has the lock order).
@@ -131,6 +170,8 @@ struct mkvm {
 	struct mkvm_vcpu *vcpus[MKVM_MAX_VCPUS];
 	unsigned int nr_vcpus;
 	atomic_t tlb_gen;
+	struct dentry *debugfs;
+	struct mkvm_mmu *mmu;
 	void *arch;
 	struct mutex irq_lock;		/* see @irq_lock above */
 	struct mkvm_io_bus __rcu *buses[MKVM_NR_BUSES];
@@ -180,7 +221,15 @@ static inline bool mkvm_irqchip_in_kernel(struct mkvm *vm)
  * @has_run:	[u] KVM_RUN has entered the guest at least once; KVM then
  *		refuses a different CPUID table.
  * @msrs:	[u] MSRs in plain storage (x86/msr.c).
- * @stat_exits:	Exit counters by reason (debugfs).
+ * @stat:	Event counters (enum mkvm_stat), written only by the vCPU
+ *		thread, read racily by debugfs.
+ * @debugfs:	[c] Its directory under the VM's (debugfs.c), or NULL.
+ * @fpu:	[c] The guest's x87/SSE/AVX state: a 4 KiB XSAVE area in the
+ *		standard format (x86/xsave.c); its first 512 bytes are the
+ *		FXSAVE image KVM_GET/SET_FPU read and write.
+ * @xcr0:	[u] The guest's XCR0 (x86/xsave.c).
+ * @xfer:	[c] What xfer_to_guest_mode_handle_work() needs on this kernel
+ *		(xfer.c), or NULL.
  * @arch:	[c] The vendor's per-vCPU state (VMCB/VMCS...).
  * @lapic:	[c] The in-kernel local APIC (x86/lapic.c), NULL without
  *		KVM_CREATE_IRQCHIP.
@@ -212,7 +261,11 @@ struct mkvm_vcpu {
 	int cpuid_nent;
 	bool has_run;
 	struct mkvm_vcpu_msrs msrs;
-	u64 stat_exits[64];
+	u64 stat[MKVM_STAT_NR];
+	struct dentry *debugfs;
+	void *fpu;
+	u64 xcr0;
+	void *xfer;
 	void *arch;
 	struct mkvm_lapic *lapic;
 	int mp_state;
@@ -222,6 +275,24 @@ struct mkvm_vcpu {
 	bool nmi_masked;
 };
 
+/* Only the vCPU's own thread counts, so no atomics; readers may race. */
+static inline void mkvm_stat_inc(struct mkvm_vcpu *vcpu, enum mkvm_stat s)
+{
+	WRITE_ONCE(vcpu->stat[s], vcpu->stat[s] + 1);
+}
+
+/* xfer.c */
+int mkvm_xfer_init(struct mkvm_vcpu *vcpu);
+void mkvm_xfer_free(struct mkvm_vcpu *vcpu);
+bool mkvm_xfer_work_pending(void);
+int mkvm_xfer_handle_work(struct mkvm_vcpu *vcpu);
+
+/* debugfs.c */
+void mkvm_debugfs_vm_add(struct mkvm *vm);
+void mkvm_debugfs_vm_remove(struct mkvm *vm);
+void mkvm_debugfs_vcpu_add(struct mkvm_vcpu *vcpu);
+void mkvm_debugfs_vcpu_remove(struct mkvm_vcpu *vcpu);
+
 /* memslot.c */
 int mkvm_set_memory_region(struct mkvm *vm,
 			   const struct kvm_userspace_memory_region *mem);
@@ -229,6 +300,8 @@ void mkvm_memslots_destroy(struct mkvm *vm);
 struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm *vm, u64 gfn);
 int mkvm_slot_pin(struct mkvm *vm, struct mkvm_memslot *slot, u64 gfn,
 		  bool write, struct page **page);
+bool mkvm_slot_pin_2m(struct mkvm *vm, struct mkvm_memslot *slot, u64 gfn,
+		      phys_addr_t *hpa);
 int mkvm_read_guest(struct mkvm *vm, u64 gpa, void *buf, unsigned int len);
 int mkvm_write_guest(struct mkvm *vm, u64 gpa, const void *buf,
 		     unsigned int len);
@@ -253,10 +326,31 @@ long mkvm_vcpu_get_cpuid2(struct mkvm_vcpu *vcpu,
 			  struct kvm_cpuid2 __user *argp);
 void mkvm_cpuid_emulate(struct mkvm_vcpu *vcpu, u32 *eax, u32 *ebx, u32 *ecx,
 			u32 *edx, bool osxsave);
+bool mkvm_cpuid_lookup(struct mkvm_vcpu *vcpu, u32 *eax, u32 *ebx, u32 *ecx,
+		       u32 *edx);
+bool mkvm_cpuid_has_xsave(struct mkvm_vcpu *vcpu);
+
+/* x86/xsave.c */
+extern u64 mkvm_supported_xcr0;
+void mkvm_xsave_init(void);
+u32 mkvm_xsave_size(u64 xcr0);
+int mkvm_fpu_alloc(struct mkvm_vcpu *vcpu);
+void mkvm_fpu_free(struct mkvm_vcpu *vcpu);
+void mkvm_fpu_reset(struct mkvm_vcpu *vcpu);
+void mkvm_fpu_legacy_changed(struct mkvm_vcpu *vcpu);
+int mkvm_fpu_enter(struct mkvm_vcpu *vcpu);
+void mkvm_fpu_exit(struct mkvm_vcpu *vcpu);
+int mkvm_emulate_xsetbv(struct mkvm_vcpu *vcpu, u32 index, u64 value,
+			unsigned int cpl);
+void mkvm_vcpu_get_xsave(struct mkvm_vcpu *vcpu, struct kvm_xsave *xs);
+int mkvm_vcpu_set_xsave(struct mkvm_vcpu *vcpu, const struct kvm_xsave *xs);
+void mkvm_vcpu_get_xcrs(struct mkvm_vcpu *vcpu, struct kvm_xcrs *x);
+int mkvm_vcpu_set_xcrs(struct mkvm_vcpu *vcpu, const struct kvm_xcrs *x);
 
 /* x86/msr.c */
 int mkvm_get_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 *data);
 int mkvm_set_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host);
+long mkvm_get_msr_index_list(struct kvm_msr_list __user *argp);
 long mkvm_vcpu_msrs_ioctl(struct mkvm_vcpu *vcpu, struct kvm_msrs __user *argp,
 			  bool set);
 void mkvm_vcpu_msrs_reset(struct mkvm_vcpu *vcpu);
@@ -269,6 +363,7 @@ int mkvm_vcpu_set_fpu(struct mkvm_vcpu *vcpu, const struct kvm_fpu *fpu);
 void mkvm_guest_walk_env(struct mkvm_vcpu *vcpu, const struct kvm_sregs *s,
 			 struct mkvm_walk_env *env);
 int mkvm_handle_mmio(struct mkvm_vcpu *vcpu, u64 gpa, bool write);
+int mkvm_inject_walk_fault(struct mkvm_vcpu *vcpu, int err, u64 gva, u32 ec);
 void mkvm_complete_mmio_read(struct mkvm_vcpu *vcpu);
 
 /* x86/pio.c */

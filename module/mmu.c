@@ -4,16 +4,25 @@
  *
  * The trees have the IA-32e shape (Intel SDM Vol. 3A 4.5; AMD APM Vol. 2
  * 5.3 and 15.25 "Nested Paging"): four levels, 9 bits of the guest
- * physical address per level, 4 KiB leaves. Entries are encoded by the
- * vendor (struct mkvm_mmu_fmt), so this file serves NPT and EPT alike.
+ * physical address per level, 4 KiB leaves at level 1 and 2 MiB leaves at
+ * level 2 (the page-size bit, SDM Vol. 3C 29.3.2 Table 29-4 for EPT, APM
+ * Vol. 2 15.25.4 for NPT, which uses the long-mode PDE format). Entries
+ * are encoded by the vendor (struct mkvm_mmu_fmt), so this file serves
+ * NPT and EPT alike.
  *
  * Tables are allocated on demand when a leaf is mapped and freed only when
  * the whole tree goes (VM destruction); unmapping clears leaves. That keeps
  * the code short and the guest's working set of tables small; a VM that
  * keeps moving slots wastes at most one table per 2 MiB it ever touched.
  *
- * Non-goals: 2 MiB/1 GiB leaves, accessed/dirty tracking, freeing empty
- * tables early.
+ * A 2 MiB leaf is installed only where no level-1 table exists yet (the
+ * guest's first touch of that 2 MiB is the fault that maps it, see
+ * memslot.c mkvm_slot_pin_2m()), so a leaf never replaces live 4 KiB
+ * mappings and no split/merge logic is needed. Unmapping any part of a
+ * 2 MiB leaf removes the whole leaf: the rest faults back in.
+ *
+ * Non-goals: 1 GiB leaves, accessed/dirty tracking, freeing empty tables
+ * early.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -53,7 +62,8 @@ static void mkvm_mmu_free_table(const struct mkvm_mmu_fmt *fmt, u64 *table,
 
 	if (level > 1) {
 		for (i = 0; i < MKVM_MMU_ENTRIES; i++)
-			if (fmt->present(table[i]))
+			if (fmt->present(table[i]) &&
+			    !(level == 2 && fmt->is_huge(table[i])))
 				mkvm_mmu_free_table(fmt,
 						    phys_to_virt(table[i] & fmt->addr_mask),
 						    level - 1);
@@ -72,15 +82,27 @@ void mkvm_mmu_free(struct mkvm_mmu *mmu)
 	mmu->root = NULL;
 }
 
-/* The table at @level - 1 for @gpa, allocated when @alloc; NULL if none. */
-static u64 *mkvm_mmu_walk(struct mkvm_mmu *mmu, u64 gpa, bool alloc)
+/*
+ * The table at level @to for @gpa (1: the page table, 2: the page
+ * directory), allocated on the way when @alloc; NULL if absent, on
+ * allocation failure, or when a 2 MiB leaf covers @gpa (*@huge then points
+ * at it).
+ */
+static u64 *mkvm_mmu_walk(struct mkvm_mmu *mmu, u64 gpa, int to, bool alloc,
+			  u64 **huge)
 {
 	u64 *table = mmu->root;
 	int level;
 
-	for (level = MKVM_MMU_LEVELS; level > 1; level--) {
+	*huge = NULL;
+	for (level = MKVM_MMU_LEVELS; level > to; level--) {
 		u64 *entry = &table[mkvm_mmu_index(gpa, level)];
 
+		if (level == 2 && mmu->fmt->present(*entry) &&
+		    mmu->fmt->is_huge(*entry)) {
+			*huge = entry;
+			return NULL;
+		}
 		if (!mmu->fmt->present(*entry)) {
 			u64 *next;
 
@@ -108,16 +130,49 @@ static u64 *mkvm_mmu_walk(struct mkvm_mmu *mmu, u64 gpa, bool alloc)
  * @writable: whether guest writes are allowed (false for read-only slots)
  *
  * Context: struct mkvm's mmu_lock held; may sleep (allocates).
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, or -EEXIST when a 2 MiB leaf already covers @gpa
+ * (a fault there is a permission fault, which callers handle before).
  */
 int mkvm_mmu_map(struct mkvm_mmu *mmu, u64 gpa, phys_addr_t hpa,
 		 bool writable)
 {
-	u64 *pt = mkvm_mmu_walk(mmu, gpa, true);
+	u64 *huge, *pt = mkvm_mmu_walk(mmu, gpa, 1, true, &huge);
+	u64 *e;
 
 	if (!pt)
+		return huge ? -EEXIST : -ENOMEM;
+	e = &pt[mkvm_mmu_index(gpa, 1)];
+	if (!mmu->fmt->present(*e))
+		mmu->pages_4k++;
+	WRITE_ONCE(*e, mmu->fmt->leaf(hpa, writable));
+	return 0;
+}
+
+/**
+ * mkvm_mmu_map_2m() - map one 2 MiB guest region with a single leaf
+ * @mmu:      the tree
+ * @gpa:      guest physical address, 2 MiB aligned
+ * @hpa:      host physical address of 2 MiB of contiguous backing, aligned
+ * @writable: whether guest writes are allowed
+ *
+ * Context: struct mkvm's mmu_lock held; may sleep (allocates).
+ * Return: 0, -ENOMEM, or -EEXIST when 4 KiB mappings exist there already
+ * (the caller then maps 4 KiB as before).
+ */
+int mkvm_mmu_map_2m(struct mkvm_mmu *mmu, u64 gpa, phys_addr_t hpa,
+		    bool writable)
+{
+	u64 *huge, *pd = mkvm_mmu_walk(mmu, gpa, 2, true, &huge);
+	u64 *e;
+
+	if (!pd)
 		return -ENOMEM;
-	WRITE_ONCE(pt[mkvm_mmu_index(gpa, 1)], mmu->fmt->leaf(hpa, writable));
+	e = &pd[mkvm_mmu_index(gpa, 2)];
+	/* A 2 MiB leaf: another vCPU was first. A table: 4 KiB leaves live. */
+	if (mmu->fmt->present(*e))
+		return huge || mmu->fmt->is_huge(*e) ? 0 : -EEXIST;
+	mmu->pages_2m++;
+	WRITE_ONCE(*e, mmu->fmt->huge_leaf(hpa, writable));
 	return 0;
 }
 
@@ -136,10 +191,19 @@ void mkvm_mmu_unmap(struct mkvm_mmu *mmu, u64 gfn, u64 npages)
 	u64 gpa = gfn << PAGE_SHIFT, end = (gfn + npages) << PAGE_SHIFT;
 
 	while (gpa < end) {
-		u64 *pt = mkvm_mmu_walk(mmu, gpa, false);
+		u64 *huge, *pt = mkvm_mmu_walk(mmu, gpa, 1, false, &huge);
 
-		if (pt)
+		if (huge) {
+			WRITE_ONCE(*huge, 0);
+			mmu->pages_2m--;
+			gpa = ALIGN_DOWN(gpa, PAGE_SIZE * MKVM_MMU_HUGE_PAGES) +
+			      PAGE_SIZE * MKVM_MMU_HUGE_PAGES;
+			continue;
+		}
+		if (pt && mmu->fmt->present(pt[mkvm_mmu_index(gpa, 1)])) {
 			WRITE_ONCE(pt[mkvm_mmu_index(gpa, 1)], 0);
+			mmu->pages_4k--;
+		}
 		gpa += PAGE_SIZE;
 	}
 }

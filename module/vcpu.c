@@ -14,11 +14,12 @@
  *      even when immediate_exit is set (api.rst: "complete pending
  *      operations");
  *   2. immediate_exit: return -EINTR (exit_reason untouched, as in KVM);
- *      a pending signal: -EINTR with KVM_EXIT_INTR;
- *   3. give the CPU away if the scheduler wants it (cond_resched);
- *   4. enter the guest once (vendor vcpu_run, which re-checks signals and
- *      need_resched with interrupts off, so a wakeup cannot be lost);
- *   5. an exit handled in the kernel loops to 2; anything else returns to
+ *   3. the work the kernel wants done before guest mode (xfer.c): a
+ *      pending signal ends KVM_RUN with -EINTR and KVM_EXIT_INTR; the
+ *      scheduler and task work (TIF_NOTIFY_RESUME) are served in place;
+ *   4. enter the guest once (vendor vcpu_run, which re-checks that work
+ *      with interrupts off, so a wakeup cannot be lost);
+ *   5. an exit handled in the kernel loops to 3; anything else returns to
  *      userspace with kvm_run filled in.
  *
  * With an in-kernel irqchip (x86/irq.c) each round first handles INIT/SIPI
@@ -180,19 +181,22 @@ static int mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 		if (vcpu->lapic && mkvm_vcpu_wait_runnable(vcpu)) {
 			run->exit_reason = KVM_EXIT_INTR;
 			r = -EINTR;
+			mkvm_stat_inc(vcpu, MKVM_STAT_SIGNAL);
 			break;
 		}
-		if (signal_pending(current)) {
-			run->exit_reason = KVM_EXIT_INTR;
-			r = -EINTR;
-			break;
+		/* Signals, rescheduling, task work (xfer.c). */
+		if (mkvm_xfer_work_pending()) {
+			r = mkvm_xfer_handle_work(vcpu);
+			if (r)
+				break;
 		}
-		cond_resched();
 		vcpu->has_run = true;
 		r = mkvm_ops->vcpu_run(vcpu);
 		if (r <= 0)
 			break;
 	}
+	if (r == 0)
+		mkvm_stat_inc(vcpu, MKVM_STAT_USER);
 	return r;
 }
 
@@ -274,6 +278,43 @@ static long mkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		if (copy_from_user(&fpu, argp, sizeof(fpu)))
 			break;
 		r = mkvm_vcpu_set_fpu(vcpu, &fpu);
+		break;
+	}
+	case KVM_GET_XSAVE: {
+		struct kvm_xsave *xs = kzalloc(sizeof(*xs), GFP_KERNEL);
+
+		r = -ENOMEM;
+		if (!xs)
+			break;
+		mkvm_vcpu_get_xsave(vcpu, xs);
+		r = copy_to_user(argp, xs, sizeof(*xs)) ? -EFAULT : 0;
+		kfree(xs);
+		break;
+	}
+	case KVM_SET_XSAVE: {
+		struct kvm_xsave *xs = memdup_user(argp, sizeof(*xs));
+
+		r = PTR_ERR_OR_ZERO(xs);
+		if (r)
+			break;
+		r = mkvm_vcpu_set_xsave(vcpu, xs);
+		kfree(xs);
+		break;
+	}
+	case KVM_GET_XCRS: {
+		struct kvm_xcrs x;
+
+		mkvm_vcpu_get_xcrs(vcpu, &x);
+		r = copy_to_user(argp, &x, sizeof(x)) ? -EFAULT : 0;
+		break;
+	}
+	case KVM_SET_XCRS: {
+		struct kvm_xcrs x;
+
+		r = -EFAULT;
+		if (copy_from_user(&x, argp, sizeof(x)))
+			break;
+		r = mkvm_vcpu_set_xcrs(vcpu, &x);
 		break;
 	}
 	case KVM_GET_MP_STATE: {
@@ -386,7 +427,10 @@ static const struct file_operations mkvm_vcpu_fops = {
 void mkvm_vcpu_free(struct mkvm_vcpu *vcpu)
 {
 	mkvm_lapic_free(vcpu);		/* stops its timer first */
+	mkvm_debugfs_vcpu_remove(vcpu);
 	mkvm_ops->vcpu_free(vcpu);
+	mkvm_xfer_free(vcpu);
+	mkvm_fpu_free(vcpu);
 	kvfree(vcpu->cpuid);
 	free_page((unsigned long)vcpu->pio_page);
 	free_page((unsigned long)vcpu->run);
@@ -424,7 +468,8 @@ int mkvm_vcpu_create(struct mkvm *vm, unsigned long id)
 	r = -ENOMEM;
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->pio_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!vcpu->run || !vcpu->pio_page)
+	if (!vcpu->run || !vcpu->pio_page || mkvm_fpu_alloc(vcpu) ||
+	    mkvm_xfer_init(vcpu))
 		goto free;
 
 	r = mkvm_ops->vcpu_create(vcpu);
@@ -462,6 +507,7 @@ int mkvm_vcpu_create(struct mkvm *vm, unsigned long id)
 		goto unlock;
 	}
 	vm->vcpus[vm->nr_vcpus] = vcpu;
+	mkvm_debugfs_vcpu_add(vcpu);
 	/* Readers (kick) see the pointer before the count. */
 	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
 	mutex_unlock(&vm->lock);
@@ -471,6 +517,8 @@ unlock:
 	mutex_unlock(&vm->lock);
 	mkvm_ops->vcpu_free(vcpu);
 free:
+	mkvm_xfer_free(vcpu);
+	mkvm_fpu_free(vcpu);
 	free_page((unsigned long)vcpu->pio_page);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);

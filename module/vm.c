@@ -61,6 +61,7 @@ static void mkvm_vm_destroy(struct kref *kref)
 	mkvm_eventfds_destroy(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		mkvm_vcpu_free(vm->vcpus[i]);
+	mkvm_debugfs_vm_remove(vm);
 	mkvm_irqchip_destroy(vm);
 	if (mkvm_ops->vm_destroy)
 		mkvm_ops->vm_destroy(vm);
@@ -241,6 +242,7 @@ int mkvm_vm_create(unsigned long type)
 		goto virt_put;
 	/* Our vCPUs use preempt notifiers; this enables the scheduler hook. */
 	preempt_notifier_inc();
+	mkvm_debugfs_vm_add(vm);
 
 	mutex_lock(&mkvm_vm_list_lock);
 	list_add_tail(&vm->list, &mkvm_vm_list);

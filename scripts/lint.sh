@@ -58,6 +58,11 @@ max=40
 # ---------------------------------------------------------------------------- tools
 
 LINT=$MKVM_CACHE/lint
+# One lint at a time: its tool unpack and sparse scratch tree are shared by every
+# checkout on this machine (worktrees, CI), and two builds in one tree trip over each other.
+mkdir -p "$MKVM_CACHE"
+exec 8>"$MKVM_CACHE/lint.lock"
+flock 8
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 TOOLS=$LINT/linux-source-$srcver/scripts
 if [ ! -f "$TOOLS/.complete" ]; then

@@ -48,6 +48,11 @@ done
 
 [ -f "$MKVM_TOP/Kbuild" ] || die "no Kbuild at $MKVM_TOP: nothing to build"
 need_pkgs make gcc git tar
+# One matrix at a time: the scratch trees under $MKVM_CACHE/matrix are shared by every
+# checkout on this machine.
+mkdir -p "$MKVM_CACHE"
+exec 7>"$MKVM_CACHE/matrix.lock"
+flock 7
 
 # copy_tree DEST: the buildable tree, without .git or build products.
 copy_tree() {

@@ -10,7 +10,9 @@
  * rule is the same as for KVM_CHECK_EXTENSION: never promise what does not
  * work. In particular the table never shows
  *   - VMX/SVM (no nested virtualisation),
- *   - XSAVE/AVX/AVX-512 (only x87/SSE state is switched so far),
+ *   - AVX-512, AMX and other state beyond AVX (x86/xsave.c switches x87,
+ *     SSE and AVX; leaf 0Dh offers exactly what the host's XCR0 and that
+ *     code allow, with EBX following the guest's XCR0),
  *   - RDTSCP/RDPID (TSC_AUX is not switched),
  *   - MTRR, MCE/MCA,
  * and always shows the APIC and x2APIC bits (the in-kernel local APIC,
@@ -29,6 +31,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <asm/processor.h>
+#include <asm/fpu/types.h>
 
 #include "../minikvm.h"
 #include "../compat.h"
@@ -41,6 +44,10 @@
 			 BIT(30) /* RDRAND */)
 #define C1_ECX_HYPERVISOR	BIT(31)
 #define C1_ECX_OSXSAVE		BIT(27)
+#define C1_ECX_XSAVE		BIT(26)
+/* Need the AVX state: FMA, AVX, F16C (leaf 1), AVX2 (leaf 7). */
+#define C1_ECX_AVX_OK		(BIT(12) | BIT(28) | BIT(29))
+#define C7_EBX_AVX_OK		BIT(5)
 #define C1_ECX_X2APIC		BIT(21)
 #define C1_EDX_APIC		BIT(9)
 #define C1_EDX_OK	(BIT(0) /* FPU */ | BIT(1) /* VME */ | BIT(2) /* DE */ | \
@@ -77,23 +84,52 @@ static bool mkvm_cpuid_supported(struct kvm_cpuid_entry2 *e, u32 fn, u32 idx)
 	switch (fn) {
 	case 0:
 		mkvm_cpuid_host(e, 0, 0, false);
-		e->eax = min_t(u32, e->eax, 7);	/* leaves 2-6: left out */
+		/* Leaves 2-6 and 8-0Ch: left out (zeros). */
+		e->eax = min_t(u32, e->eax, mkvm_supported_xcr0 ? 0xd : 7);
 		return true;
-	case 1:
+	case 1: {
+		u32 ok = C1_ECX_OK;
+
 		mkvm_cpuid_host(e, 1, 0, false);
+		if (mkvm_supported_xcr0)
+			ok |= C1_ECX_XSAVE;
+		if (mkvm_supported_xcr0 & XFEATURE_MASK_YMM)
+			ok |= C1_ECX_AVX_OK;
 		/* APIC ID, logical count: per vCPU at lookup time. */
 		e->ebx &= 0x0000ffff;
-		e->ecx = (e->ecx & C1_ECX_OK) | C1_ECX_HYPERVISOR | C1_ECX_X2APIC;
+		e->ecx = (e->ecx & ok) | C1_ECX_HYPERVISOR | C1_ECX_X2APIC;
 		e->edx = (e->edx & C1_EDX_OK) | C1_EDX_APIC;
 		return true;
+	}
 	case 7:
 		if (idx)
 			return false;
 		mkvm_cpuid_host(e, 7, 0, true);
 		e->eax = 0;			/* no subleaves beyond 0 */
-		e->ebx &= C7_EBX_OK;
+		e->ebx &= C7_EBX_OK |
+			  (mkvm_supported_xcr0 & XFEATURE_MASK_YMM ?
+			   C7_EBX_AVX_OK : 0);
 		e->ecx = 0;
 		e->edx = 0;
+		return true;
+	case 0xd:
+		/* XSAVE features and sizes (SDM Vol. 1 13.2). */
+		if (!mkvm_supported_xcr0 ||
+		    (idx == 2 && !(mkvm_supported_xcr0 & XFEATURE_MASK_YMM)))
+			return false;
+		mkvm_cpuid_host(e, 0xd, idx, true);
+		if (idx == 0) {
+			e->eax = (u32)mkvm_supported_xcr0;
+			e->edx = mkvm_supported_xcr0 >> 32;
+			e->ebx = mkvm_xsave_size(mkvm_supported_xcr0);
+			e->ecx = e->ebx;
+		} else if (idx == 1) {
+			/* No XSAVEOPT/XSAVEC/XGETBV1/XSAVES, no XSS. */
+			e->eax = 0;
+			e->ebx = 0;
+			e->ecx = 0;
+			e->edx = 0;
+		}
 		return true;
 	case 0x80000000:
 		mkvm_cpuid_host(e, fn, 0, false);
@@ -119,9 +155,12 @@ static bool mkvm_cpuid_supported(struct kvm_cpuid_entry2 *e, u32 fn, u32 idx)
 	}
 }
 
-static const u32 mkvm_cpuid_leaves[] = {
-	0, 1, 7, 0x80000000, 0x80000001, 0x80000002, 0x80000003, 0x80000004,
-	0x80000008,
+static const struct {
+	u32 fn, idx;
+} mkvm_cpuid_leaves[] = {
+	{ 0 }, { 1 }, { 7 }, { 0xd, 0 }, { 0xd, 1 }, { 0xd, 2 },
+	{ 0x80000000 }, { 0x80000001 }, { 0x80000002 }, { 0x80000003 },
+	{ 0x80000004 }, { 0x80000008 },
 };
 
 /**
@@ -140,12 +179,12 @@ long mkvm_get_supported_cpuid(struct kvm_cpuid2 __user *argp)
 	if (copy_from_user(&hdr, argp, sizeof(hdr)))
 		return -EFAULT;
 	for (i = 0; i < ARRAY_SIZE(mkvm_cpuid_leaves); i++) {
-		u32 max = mkvm_cpuid_leaves[i] & 0x80000000;
+		u32 fn = mkvm_cpuid_leaves[i].fn, max = fn & 0x80000000;
 
 		/* Only leaves the host itself implements. */
-		if (mkvm_cpuid_leaves[i] > cpuid_eax(max))
+		if (fn > cpuid_eax(max))
 			continue;
-		if (mkvm_cpuid_supported(&e[n], mkvm_cpuid_leaves[i], 0))
+		if (mkvm_cpuid_supported(&e[n], fn, mkvm_cpuid_leaves[i].idx))
 			n++;
 	}
 	if (hdr.nent < n)
@@ -228,18 +267,17 @@ long mkvm_vcpu_get_cpuid2(struct mkvm_vcpu *vcpu,
 }
 
 /**
- * mkvm_cpuid_emulate() - answer a guest CPUID from the vCPU's table
- * @vcpu:    the vCPU
- * @eax:     in: leaf; out: EAX
- * @ebx:     out: EBX
- * @ecx:     in: subleaf; out: ECX
- * @edx:     out: EDX
- * @osxsave: the guest's CR4.OSXSAVE, reflected in CPUID.1:ECX[27]
+ * mkvm_cpuid_lookup() - the vCPU's table entry for a leaf, as stored
+ * @vcpu: the vCPU
+ * @eax:  in: leaf; out: EAX
+ * @ebx:  out: EBX
+ * @ecx:  in: subleaf; out: ECX
+ * @edx:  out: EDX
  *
- * Context: vCPU thread.
+ * Return: true when the table has the leaf (else all four are 0).
  */
-void mkvm_cpuid_emulate(struct mkvm_vcpu *vcpu, u32 *eax, u32 *ebx, u32 *ecx,
-			u32 *edx, bool osxsave)
+bool mkvm_cpuid_lookup(struct mkvm_vcpu *vcpu, u32 *eax, u32 *ebx, u32 *ecx,
+		       u32 *edx)
 {
 	u32 fn = *eax, idx = *ecx;
 	int i;
@@ -259,8 +297,45 @@ void mkvm_cpuid_emulate(struct mkvm_vcpu *vcpu, u32 *eax, u32 *ebx, u32 *ecx,
 		*ebx = e->ebx;
 		*ecx = e->ecx;
 		*edx = e->edx;
-		break;
+		return true;
 	}
+	return false;
+}
+
+/**
+ * mkvm_cpuid_has_xsave() - does the vCPU's CPUID offer XSAVE?
+ * @vcpu: the vCPU
+ *
+ * Return: CPUID.1:ECX.XSAVE[bit 26] of its table.
+ */
+bool mkvm_cpuid_has_xsave(struct mkvm_vcpu *vcpu)
+{
+	u32 a = 1, b, c = 0, d;
+
+	mkvm_cpuid_lookup(vcpu, &a, &b, &c, &d);
+	return c & C1_ECX_XSAVE;
+}
+
+/**
+ * mkvm_cpuid_emulate() - answer a guest CPUID from the vCPU's table
+ * @vcpu:    the vCPU
+ * @eax:     in: leaf; out: EAX
+ * @ebx:     out: EBX
+ * @ecx:     in: subleaf; out: ECX
+ * @edx:     out: EDX
+ * @osxsave: the guest's CR4.OSXSAVE, reflected in CPUID.1:ECX[27]
+ *
+ * Context: vCPU thread.
+ */
+void mkvm_cpuid_emulate(struct mkvm_vcpu *vcpu, u32 *eax, u32 *ebx, u32 *ecx,
+			u32 *edx, bool osxsave)
+{
+	u32 fn = *eax, idx = *ecx;
+	bool found = mkvm_cpuid_lookup(vcpu, eax, ebx, ecx, edx);
+
+	/* Size of the XSAVE area for the XCR0 in force (SDM Vol. 2A). */
+	if (fn == 0xd && idx == 0 && found && mkvm_supported_xcr0)
+		*ebx = mkvm_xsave_size(vcpu->xcr0);
 	if (fn == 1) {
 		/* Dynamic bits (SDM Vol. 2A, CPUID leaf 01h). */
 		*ebx = (*ebx & 0x00ffffff) | vcpu->id << 24;

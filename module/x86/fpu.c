@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * x86/fpu.c - KVM_GET/SET_FPU and KVM_GET/SET_MP_STATE.
+ * x86/fpu.c - KVM_GET/SET_FPU.
  *
- * The guest's x87/SSE state is kept by the vendor as an FXSAVE image
- * (Intel SDM Vol. 1 10.5.1, Table 10-2; AMD APM Vol. 5 FXSAVE), which the
- * entry path restores with FXRSTOR and saves with FXSAVE around every run.
- * struct kvm_fpu (Documentation/virt/kvm/api.rst 4.22, 4.23) is that image
- * field by field, so the ioctls are copies with the FXSAVE offsets spelled
- * out below.
+ * The guest's x87/SSE state is the legacy (FXSAVE-format) region of its
+ * XSAVE area (Intel SDM Vol. 1 10.5.1, Table 10-2; AMD APM Vol. 5 FXSAVE),
+ * which x86/xsave.c restores and saves around every run. struct kvm_fpu
+ * (Documentation/virt/kvm/api.rst 4.22, 4.23) is that image field by
+ * field, so the ioctls are copies with the FXSAVE offsets spelled out
+ * below.
  *
  * MP state (api.rst 4.38, 4.39) lives in x86/irq.c with the in-kernel
  * local APIC it depends on.
  *
- * Non-goals for now: XSAVE components beyond SSE (AVX state is not offered
- * in CPUID).
+ * Non-goals: the extended state beyond SSE, which KVM_GET/SET_XSAVE carry
+ * (x86/xsave.c).
  */
 #include <linux/kvm.h>
 #include <linux/string.h>
@@ -42,7 +42,7 @@
  */
 void mkvm_vcpu_get_fpu(struct mkvm_vcpu *vcpu, struct kvm_fpu *fpu)
 {
-	const u8 *fx = mkvm_ops->fpu_image(vcpu);
+	const u8 *fx = vcpu->fpu;
 
 	memset(fpu, 0, sizeof(*fpu));
 	memcpy(fpu->fpr, fx + FX_ST0, sizeof(fpu->fpr));
@@ -66,7 +66,7 @@ void mkvm_vcpu_get_fpu(struct mkvm_vcpu *vcpu, struct kvm_fpu *fpu)
  */
 int mkvm_vcpu_set_fpu(struct mkvm_vcpu *vcpu, const struct kvm_fpu *fpu)
 {
-	u8 *fx = mkvm_ops->fpu_image(vcpu);
+	u8 *fx = vcpu->fpu;
 
 	if (fpu->mxcsr & ~MKVM_MXCSR_MASK)
 		return -EINVAL;
@@ -79,5 +79,6 @@ int mkvm_vcpu_set_fpu(struct mkvm_vcpu *vcpu, const struct kvm_fpu *fpu)
 	memcpy(fx + FX_FDP, &fpu->last_dp, 8);
 	memcpy(fx + FX_XMM0, fpu->xmm, sizeof(fpu->xmm));
 	memcpy(fx + FX_MXCSR, &fpu->mxcsr, 4);
+	mkvm_fpu_legacy_changed(vcpu);
 	return 0;
 }

@@ -29,6 +29,7 @@
  * read-modify-write instructions, PAE PDPTE registers on VMX.
  */
 #include <linux/kvm.h>
+#include <asm/traps.h>
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
 
@@ -111,13 +112,38 @@ static bool mkvm_mmio_in_kernel(struct mkvm_vcpu *vcpu, u64 gpa,
 }
 
 /**
+ * mkvm_inject_walk_fault() - the guest takes the #PF a page walk found
+ * @vcpu: the vCPU whose instruction is being emulated
+ * @err:  what mkvm_gva_to_gpa()/mkvm_read_gva() returned
+ * @gva:  the linear address that faulted (becomes CR2)
+ * @ec:   the page-fault error code the walk computed
+ *
+ * An instruction minikvm completes on the guest's behalf (MMIO, string
+ * I/O) touches guest memory through the guest's page tables; when the
+ * walk says the CPU would have faulted, the guest sees that very #PF
+ * (SDM Vol. 3A 4.7) at the instruction, exactly as if it had faulted
+ * natively, and the instruction is not retired.
+ *
+ * Return: 1 (enter the guest again) when @err was a page fault; 0 when it
+ * was not one (the caller reports an internal error).
+ */
+int mkvm_inject_walk_fault(struct mkvm_vcpu *vcpu, int err, u64 gva, u32 ec)
+{
+	if (err != -EFAULT)
+		return 0;
+	mkvm_ops->queue_exception(vcpu, X86_TRAP_PF, true, ec, gva);
+	return 1;
+}
+
+/**
  * mkvm_handle_mmio() - emulate one guest access to a non-RAM address
  * @vcpu:  the vCPU that faulted (its mutex held, preemption enabled)
  * @gpa:   the guest-physical address of the access
  * @write: the fault says it was a write
  *
- * Return: 1 when an in-kernel device took the access (re-enter), else 0
- * with vcpu->run filled (KVM_EXIT_MMIO or an internal error).
+ * Return: 1 to re-enter (an in-kernel device took the access, or the
+ * guest takes a #PF: the instruction fetch faulted), else 0 with
+ * vcpu->run filled (KVM_EXIT_MMIO or an internal error).
  */
 int mkvm_handle_mmio(struct mkvm_vcpu *vcpu, u64 gpa, bool write)
 {
@@ -131,6 +157,7 @@ int mkvm_handle_mmio(struct mkvm_vcpu *vcpu, u64 gpa, bool write)
 	unsigned int done = 0;
 	u32 ec = 0;
 	u64 linear;
+	int err;
 
 	mkvm_ops->get_regs(vcpu, &regs);
 	mkvm_ops->get_sregs(vcpu, &sregs);
@@ -145,17 +172,27 @@ int mkvm_handle_mmio(struct mkvm_vcpu *vcpu, u64 gpa, bool write)
 		linear = (u32)(sregs.cs.base + regs.rip);
 
 	mkvm_guest_walk_env(vcpu, &sregs, &env);
-	mkvm_read_gva(&env, linear,
-		      MKVM_WALK_FETCH | (sregs.ss.dpl == 3 ? MKVM_WALK_USER : 0),
-		      bytes, sizeof(bytes), &done, &ec);
+	err = mkvm_read_gva(&env, linear,
+			    MKVM_WALK_FETCH |
+			    (sregs.ss.dpl == 3 ? MKVM_WALK_USER : 0),
+			    bytes, sizeof(bytes), &done, &ec);
 
-	/* Whatever was fetched is decoded; too few bytes is -EINVAL. */
-	if (!done || mkvm_decode_mmio(bytes, done, mode, &insn))
+	/*
+	 * Whatever was fetched is decoded; too few bytes is -EINVAL. When
+	 * the fetch stopped at a page the guest cannot execute from (its
+	 * page tables changed since the CPU fetched the instruction), the
+	 * guest gets the #PF a native fetch would take.
+	 */
+	if (!done || mkvm_decode_mmio(bytes, done, mode, &insn)) {
+		if (mkvm_inject_walk_fault(vcpu, err, linear + done, ec))
+			return 1;
 		return mkvm_mmio_fail(vcpu, gpa, regs.rip, bytes, done);
+	}
 	if (insn.write != write ||
 	    (gpa & ~PAGE_MASK) + insn.size > PAGE_SIZE)
 		return mkvm_mmio_fail(vcpu, gpa, regs.rip, bytes, done);
 
+	mkvm_stat_inc(vcpu, MKVM_STAT_MMIO);
 	if (mkvm_mmio_in_kernel(vcpu, gpa, &insn, &regs)) {
 		regs.rip += insn.len;
 		if (mode != MKVM_MODE_64)

@@ -17,8 +17,13 @@
  * segment bases, PAT, TSC offset) are handed to the vendor's get_msr /
  * set_msr; the rest are plain storage in struct mkvm_vcpu_msrs.
  *
+ * KVM_GET_MSR_INDEX_LIST (api.rst 4.3) names the MSRs a VMM must save and
+ * restore to migrate a vCPU: every one of them round-trips through
+ * KVM_GET_MSRS/KVM_SET_MSRS. Like KVM it leaves out what KVM_GET_SREGS
+ * already carries (EFER, FS/GS base, APIC_BASE).
+ *
  * Non-goals for now: SPEC_CTRL and other speculation MSRs, performance
- * counters, MCE banks, KVM_GET_MSR_INDEX_LIST. The x2APIC MSRs and
+ * counters, MCE banks, KVM_GET_MSR_FEATURE_INDEX_LIST. The x2APIC MSRs and
  * IA32_TSC_DEADLINE belong to the in-kernel local APIC (x86/lapic.c).
  */
 #include <linux/slab.h>
@@ -205,6 +210,41 @@ int mkvm_set_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host)
 	if (r == -ENOENT)
 		r = mkvm_ops->set_msr(vcpu, msr, data, host);
 	return r == -ENOENT ? -EINVAL : r;
+}
+
+/* What KVM_GET_MSR_INDEX_LIST reports: all of it is saved and restored. */
+static const u32 mkvm_msrs_to_save[] = {
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK,
+	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_TSC_AUX, MSR_IA32_MISC_ENABLE,
+	MKVM_MSR_MTRR_DEF_TYPE,
+	0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207,
+	0x208, 0x209, 0x20a, 0x20b, 0x20c, 0x20d, 0x20e, 0x20f,
+	MKVM_MTRR_FIX64K_00000, MKVM_MTRR_FIX16K_80000, MKVM_MTRR_FIX16K_A0000,
+	0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f,
+};
+
+/**
+ * mkvm_get_msr_index_list() - KVM_GET_MSR_INDEX_LIST
+ * @argp: struct kvm_msr_list in userspace
+ *
+ * Writes the real count into nmsrs first, then the indices if they fit,
+ * as kvm_arch_dev_ioctl() does.
+ *
+ * Return: 0, -E2BIG when nmsrs is smaller than the list, -EFAULT.
+ */
+long mkvm_get_msr_index_list(struct kvm_msr_list __user *argp)
+{
+	u32 n, want = ARRAY_SIZE(mkvm_msrs_to_save);
+
+	if (get_user(n, &argp->nmsrs) || put_user(want, &argp->nmsrs))
+		return -EFAULT;
+	if (n < want)
+		return -E2BIG;
+	if (copy_to_user(argp->indices, mkvm_msrs_to_save,
+			 sizeof(mkvm_msrs_to_save)))
+		return -EFAULT;
+	return 0;
 }
 
 /**

@@ -18,13 +18,19 @@
  * non-zero RIP is left on the instruction, so the CPU executes it again -
  * exactly how a REP string instruction continues after an interrupt.
  *
+ * A memory operand the guest's page tables do not map is the guest's #PF
+ * (SDM Vol. 3A 4.7), injected before any I/O happens: for OUTS that is
+ * what the CPU does (the read comes first); for INS KVM's emulator does
+ * the port read first and faults on the write, so on /dev/kvm userspace
+ * sees one KVM_EXIT_IO more before the same #PF.
+ *
  * mkvm_pio_in_kernel() offers a plain IN/OUT to the in-kernel I/O bus
  * (iobus.c: ioeventfds, the inert PIC) before the vendor turns it into
  * KVM_EXIT_IO.
  *
- * Non-goals for now: string I/O to in-kernel devices, #GP/#PF injection
- * for bad segments or unmapped guest memory (the VM gets
- * KVM_EXIT_INTERNAL_ERROR instead), segment limit checks.
+ * Non-goals for now: string I/O to in-kernel devices, #GP for bad
+ * segments and segment limit checks (the VM gets KVM_EXIT_INTERNAL_ERROR
+ * instead).
  */
 #include <linux/kvm.h>
 #include <asm/processor-flags.h>
@@ -146,7 +152,8 @@ static const struct kvm_segment *mkvm_seg(const struct kvm_sregs *s, int seg)
  * @port:      the port
  * @next_rip:  RIP after the instruction
  *
- * Return: 1 to re-enter (a REP with rCX = 0), 0 with vcpu->run filled.
+ * Return: 1 to re-enter (a REP with rCX = 0, or a #PF queued for the
+ * guest), 0 with vcpu->run filled.
  */
 int mkvm_handle_string_pio(struct mkvm_vcpu *vcpu, bool in, unsigned int size,
 			   u16 port, u64 next_rip)
@@ -163,6 +170,7 @@ int mkvm_handle_string_pio(struct mkvm_vcpu *vcpu, bool in, unsigned int size,
 	bool lm, back;
 	unsigned int done;
 	u32 ec, access;
+	int err;
 
 	mkvm_ops->get_regs(vcpu, &regs);
 	mkvm_ops->get_sregs(vcpu, &sregs);
@@ -198,19 +206,25 @@ int mkvm_handle_string_pio(struct mkvm_vcpu *vcpu, bool in, unsigned int size,
 			n = min_t(u64, count,
 				  (PAGE_SIZE - (linear & ~PAGE_MASK)) / size);
 		n = max_t(u64, n, 1);
-		if ((linear & ~PAGE_MASK) + size > PAGE_SIZE ||
-		    mkvm_gva_to_gpa(&env, linear, access | MKVM_WALK_WRITE,
-				    &gpa, &ec))
+		if ((linear & ~PAGE_MASK) + size > PAGE_SIZE)
 			return mkvm_pio_fail(vcpu, regs.rip);
+		err = mkvm_gva_to_gpa(&env, linear, access | MKVM_WALK_WRITE,
+				      &gpa, &ec);
+		if (err)
+			return mkvm_inject_walk_fault(vcpu, err, linear, ec) ?:
+			       mkvm_pio_fail(vcpu, regs.rip);
 		vcpu->pending_ins = true;
 		vcpu->pending_ins_gpa = gpa;
 		vcpu->pending_io_size = size;
 		vcpu->pending_ins_count = n;
 		memset(vcpu->pio_page, 0, n * size);
 	} else {
-		if (mkvm_read_gva(&env, linear, access, vcpu->pio_page, size,
-				  &done, &ec))
-			return mkvm_pio_fail(vcpu, regs.rip);
+		err = mkvm_read_gva(&env, linear, access, vcpu->pio_page, size,
+				    &done, &ec);
+		if (err)
+			return mkvm_inject_walk_fault(vcpu, err, linear + done,
+						      ec) ?:
+			       mkvm_pio_fail(vcpu, regs.rip);
 	}
 
 	run->exit_reason = KVM_EXIT_IO;

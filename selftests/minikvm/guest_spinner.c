@@ -18,13 +18,24 @@
 #include <linux/kvm.h>
 #include "guest_lib.h"
 
+static struct gl_vcpu vcpus[8];
+
 GL_GUEST_ASM(spinner, 64, "out %al, $0x42\n 1: inc %rbx\n jmp 1b\n");
+
+/*
+ * Set by each vCPU thread once its first KVM_RUN came back with the OUT.
+ * Polling run->exit_reason instead races: the thread re-enters KVM_RUN at
+ * once, and Linux 6.12's KVM resets exit_reason at the start of KVM_RUN,
+ * so the main thread could wait forever.
+ */
+static int entered[8];
 
 static void *spin(void *arg)
 {
 	struct gl_vcpu *vcpu = arg;
 
 	gl_run(vcpu);			/* the OUT */
+	__atomic_store_n(&entered[vcpu - vcpus], 1, __ATOMIC_RELEASE);
 	for (;;)
 		gl_run(vcpu);		/* forever, until SIGKILL */
 	return NULL;
@@ -32,7 +43,6 @@ static void *spin(void *arg)
 
 int main(int argc, char **argv)
 {
-	static struct gl_vcpu vcpus[8];
 	struct gl_vm vm;
 	pthread_t th;
 	int fd, n, i;
@@ -62,7 +72,7 @@ int main(int argc, char **argv)
 	}
 	/* Let every vCPU get into the guest before saying so. */
 	for (i = 0; i < n; i++)
-		while (vcpus[i].run->exit_reason != KVM_EXIT_IO)
+		while (!__atomic_load_n(&entered[i], __ATOMIC_ACQUIRE))
 			usleep(1000);
 	usleep(50000);
 	printf("running\n");

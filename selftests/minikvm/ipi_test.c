@@ -67,7 +67,12 @@ static void GUEST_CODE ap_main(uint64_t arg)
 	apic_write(APIC_LDR, 0x02000000);
 	GUEST_ASSERT_EQ(1, apic_read(APIC_ID) >> 24);
 	GUEST_SYNC(0, 0, 0);
-	while (!stop)
+	/*
+	 * Until the last ping has been taken, not merely until @stop is set:
+	 * an AP slowed down by the host may see @stop right after another
+	 * interrupt, and would then leave with the last ping still pending.
+	 */
+	while (!stop || pings <= N)
 		guest_sti_hlt();
 }
 

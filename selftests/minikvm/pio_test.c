@@ -303,4 +303,70 @@ TEST_F(dev, rep_insb_page_cross)
 	EXPECT_EQ(0x300ff8 + 5000, regs.rdi);
 }
 
+/*
+ * A string I/O operand the guest's page tables do not map is the guest's
+ * #PF, with CR2 and the error code the CPU would give, and the instruction
+ * is not retired (rCX untouched). The guest clears the present bit of the
+ * 2 MiB page at 2 GiB itself (its page tables are guest memory). For INS
+ * KVM's emulator reads the port before it faults on the write, so
+ * /dev/kvm may show KVM_EXIT_IO first; any such exit is answered.
+ */
+#define PF_GVA	0x80000000UL
+extern const char pf_insb[], pf_outsb[];
+
+static void pf_string_guest(uint64_t in)
+{
+	volatile uint64_t *pd = (volatile uint64_t *)GL_PD_GPA;
+	uint64_t la = PF_GVA, cnt = 4;
+
+	pd[PF_GVA >> 21] &= ~1ULL;
+	asm volatile("invlpg (%0)" : : "r"(la) : "memory");
+	if (in)
+		asm volatile("cld\n pf_insb: rep insb" : "+D"(la), "+c"(cnt)
+			     : "d"(SPORT) : "memory");
+	else
+		asm volatile("cld\n pf_outsb: rep outsb" : "+S"(la), "+c"(cnt)
+			     : "d"(SPORT) : "memory");
+	GUEST_SYNC(cnt, 0, 0);		/* not reached: the #PF is unhandled */
+}
+
+static void pf_string(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(dev) *self, const char *path, bool in)
+{
+	struct kvm_sregs sregs;
+	struct gl_ucall uc;
+	int r, io_exits = 0;
+
+	GL_REQUIRE(self->fd, path, GL_CAP_EMU);
+	gl_vcpu_setup_c(&self->vcpu, pf_string_guest, in);
+	for (;;) {
+		r = gl_run_ucall(&self->vcpu, &uc);
+		if (r != GL_UCALL_NONE ||
+		    self->vcpu.run->exit_reason != KVM_EXIT_IO)
+			break;
+		ASSERT_LT(io_exits++, 4);
+	}
+	ASSERT_EQ(GL_UCALL_UNHANDLED, r)
+		TH_LOG("exit %s", gl_exit_name(self->vcpu.run->exit_reason));
+	EXPECT_EQ(14, uc.args[0]);
+	/* At the instruction: a fault is not retired. */
+	EXPECT_EQ((uint64_t)(in ? pf_insb : pf_outsb), uc.args[1]);
+	/* Not present; W/R set for the INS write (SDM Vol. 3A 4.7). */
+	EXPECT_EQ(in ? 2 : 0, uc.args[2]);
+	gl_get_sregs(&self->vcpu, &sregs);
+	EXPECT_EQ(PF_GVA, sregs.cr2);
+	if (!in)
+		EXPECT_EQ(0, io_exits);
+}
+
+TEST_F(dev, outs_page_fault)
+{
+	pf_string(_metadata, self, variant->path, false);
+}
+
+TEST_F(dev, ins_page_fault)
+{
+	pf_string(_metadata, self, variant->path, true);
+}
+
 TEST_HARNESS_MAIN

@@ -31,6 +31,9 @@ static const long mkvm_implemented_caps[] = {
 	KVM_CAP_NR_VCPUS,
 	KVM_CAP_MAX_VCPUS,
 	KVM_CAP_MAX_VCPU_ID,
+	/* Extended state (x86/xsave.c). */
+	KVM_CAP_XSAVE,
+	KVM_CAP_XCRS,
 	/* In-kernel irqchip and eventfds (issue 5). */
 	KVM_CAP_IRQCHIP,
 	KVM_CAP_IOEVENTFD,

@@ -127,6 +127,8 @@ static int mkvm_svm_exit_npf(struct mkvm_vcpu *vcpu)
 	int r;
 
 	r = mkvm_svm_map_gpa(vcpu->vm, c->exit_info_2, write);
+	if (r > 0)
+		mkvm_stat_inc(vcpu, MKVM_STAT_PF);
 	if (r)
 		return r;	/* 1: mapped, go again; <0: KVM_RUN fails */
 	/* Not RAM, or a write to a read-only slot: MMIO (x86/mmio.c). */
@@ -158,7 +160,23 @@ static int mkvm_svm_exit_msr(struct mkvm_vcpu *vcpu)
 	mkvm_svm_skip(vcpu, 2);		/* 0F 32 / 0F 30 */
 	return 1;
 gp:
-	mkvm_svm_inject_exception(vcpu, X86_TRAP_GP, true, 0);
+	mkvm_svm_inject_exception(vcpu, X86_TRAP_GP, true, 0, 0);
+	return 1;
+}
+
+/* XSETBV (APM 15.9 intercept; the checks are in x86/xsave.c). */
+static int mkvm_svm_exit_xsetbv(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
+	u64 value = (u32)svm->vmcb->save.rax |
+		    (u64)(u32)svm->regs[MKVM_R_RDX] << 32;
+	int vec = mkvm_emulate_xsetbv(vcpu, svm->regs[MKVM_R_RCX], value,
+				      svm->vmcb->save.cpl);
+
+	if (vec)
+		mkvm_svm_inject_exception(vcpu, vec, vec == GP_VECTOR, 0, 0);
+	else
+		mkvm_svm_skip(vcpu, 3);		/* 0F 01 D1 */
 	return 1;
 }
 
@@ -208,19 +226,20 @@ int mkvm_svm_handle_exit(struct mkvm_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	u64 code = mkvm_vmcb_exit_code(c);
 
-	vcpu->stat_exits[code < 64 ? code : 63]++;
-
 	switch (code) {
 	case SVM_EXIT_INTR:
 	case SVM_EXIT_NMI:
 	case SVM_EXIT_SMI:
 		/* The host took it at STGI/STI; just go back. */
+		mkvm_stat_inc(vcpu, MKVM_STAT_IRQ);
 		return 1;
 	case SVM_EXIT_IOIO:
+		mkvm_stat_inc(vcpu, MKVM_STAT_IO);
 		return mkvm_svm_exit_io(vcpu);
 	case SVM_EXIT_NPF:
 		return mkvm_svm_exit_npf(vcpu);
 	case SVM_EXIT_HLT:
+		mkvm_stat_inc(vcpu, MKVM_STAT_HLT);
 		mkvm_svm_skip(vcpu, 1);		/* F4 */
 		/* In the kernel with an irqchip, else KVM_EXIT_HLT. */
 		return mkvm_vcpu_halt(vcpu);
@@ -232,6 +251,7 @@ int mkvm_svm_handle_exit(struct mkvm_vcpu *vcpu)
 		unsigned long *g = svm->regs;
 		u32 a = svm->vmcb->save.rax, b, c = g[MKVM_R_RCX], d;
 
+		mkvm_stat_inc(vcpu, MKVM_STAT_CPUID);
 		mkvm_cpuid_emulate(vcpu, &a, &b, &c, &d,
 				   svm->vmcb->save.cr4 & X86_CR4_OSXSAVE);
 		/* CPUID writes all four registers, zero-extended (SDM 2A). */
@@ -243,6 +263,7 @@ int mkvm_svm_handle_exit(struct mkvm_vcpu *vcpu)
 		return 1;
 	}
 	case SVM_EXIT_MSR:
+		mkvm_stat_inc(vcpu, MKVM_STAT_MSR);
 		return mkvm_svm_exit_msr(vcpu);
 	case SVM_EXIT_INVD:
 		mkvm_svm_skip(vcpu, 2);		/* 0F 08: caches are coherent */
@@ -255,19 +276,20 @@ int mkvm_svm_handle_exit(struct mkvm_vcpu *vcpu)
 	case SVM_EXIT_CLGI:
 	case SVM_EXIT_SKINIT:
 	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_XSETBV:
+		return mkvm_svm_exit_xsetbv(vcpu);
 	case SVM_EXIT_MONITOR:
 	case SVM_EXIT_MWAIT:
-	case SVM_EXIT_XSETBV:
 		/* Not offered to the guest (CPUID says so): #UD. */
-		mkvm_svm_inject_exception(vcpu, X86_TRAP_UD, false, 0);
+		mkvm_svm_inject_exception(vcpu, X86_TRAP_UD, false, 0, 0);
 		return 1;
 	case SVM_EXIT_EXCP_BASE + AC_VECTOR:
 		/* Reflected, but through us: no microcode loop (CVE-2015-5307). */
-		mkvm_svm_inject_exception(vcpu, AC_VECTOR, true, 0);
+		mkvm_svm_inject_exception(vcpu, AC_VECTOR, true, 0, 0);
 		return 1;
 	case SVM_EXIT_EXCP_BASE + DB_VECTOR:
 		/* Likewise for #DB (CVE-2015-8104). */
-		mkvm_svm_inject_exception(vcpu, DB_VECTOR, false, 0);
+		mkvm_svm_inject_exception(vcpu, DB_VECTOR, false, 0, 0);
 		return 1;
 	case SVM_EXIT_SHUTDOWN:
 		/* The VMCB is undefined after a shutdown (APM 15.12). */

@@ -20,7 +20,11 @@
  *
  * The companion file for Intel is x86/vmx/ept.c.
  *
- * Non-goals: 2 MiB NPT leaves, flush-by-ASID, accessed/dirty bits.
+ * Guest RAM that the VMM backs with huge pages gets 2 MiB NPT leaves
+ * (mmu.c, memslot.c mkvm_slot_pin_2m()): fewer nested-walk levels and TLB
+ * entries, which is most of what NPT costs.
+ *
+ * Non-goals: 1 GiB leaves, flush-by-ASID, accessed/dirty bits.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -33,6 +37,7 @@
 #define NPT_P	BIT_ULL(0)
 #define NPT_RW	BIT_ULL(1)
 #define NPT_US	BIT_ULL(2)
+#define NPT_PS	BIT_ULL(7)	/* in a PDE: 2 MiB page (APM Vol. 2 5.3.4) */
 
 static u64 mkvm_npt_table(phys_addr_t pa)
 {
@@ -45,15 +50,27 @@ static u64 mkvm_npt_leaf(phys_addr_t pa, bool writable)
 	return pa | NPT_P | NPT_US | (writable ? NPT_RW : 0);
 }
 
+static u64 mkvm_npt_huge_leaf(phys_addr_t pa, bool writable)
+{
+	return mkvm_npt_leaf(pa, writable) | NPT_PS;
+}
+
 static bool mkvm_npt_present(u64 e)
 {
 	return e & NPT_P;
 }
 
+static bool mkvm_npt_is_huge(u64 e)
+{
+	return e & NPT_PS;
+}
+
 static const struct mkvm_mmu_fmt mkvm_npt_fmt = {
 	.table = mkvm_npt_table,
 	.leaf = mkvm_npt_leaf,
+	.huge_leaf = mkvm_npt_huge_leaf,
 	.present = mkvm_npt_present,
+	.is_huge = mkvm_npt_is_huge,
 	.addr_mask = GENMASK_ULL(51, 12),
 };
 
@@ -79,6 +96,7 @@ int mkvm_svm_vm_init(struct mkvm *vm)
 		return r;
 	}
 	vm->arch = svm_vm;
+	vm->mmu = &svm_vm->npt;
 	return 0;
 }
 
@@ -126,6 +144,7 @@ int mkvm_svm_map_gpa(struct mkvm *vm, u64 gpa, bool write)
 	struct mkvm_svm_vm *svm_vm = vm->arch;
 	struct mkvm_memslot *slot;
 	struct page *page;
+	phys_addr_t hpa;
 	int r;
 
 	mutex_lock(&vm->mmu_lock);
@@ -137,6 +156,13 @@ int mkvm_svm_map_gpa(struct mkvm *vm, u64 gpa, bool write)
 	r = mkvm_slot_pin(vm, slot, gpa >> PAGE_SHIFT, write, &page);
 	if (r)
 		goto out;
+	/* Backed by a huge page: one 2 MiB leaf (APM 15.25.4), else 4 KiB. */
+	if (mkvm_slot_pin_2m(vm, slot, gpa >> PAGE_SHIFT, &hpa) &&
+	    !mkvm_mmu_map_2m(&svm_vm->npt, ALIGN_DOWN(gpa, SZ_2M), hpa,
+			     !(slot->flags & KVM_MEM_READONLY))) {
+		r = 1;
+		goto out;
+	}
 	r = mkvm_mmu_map(&svm_vm->npt, gpa & PAGE_MASK, page_to_phys(page),
 			 !(slot->flags & KVM_MEM_READONLY));
 	if (!r)

@@ -51,7 +51,6 @@ struct mkvm_svm_vm {
  * @vmcb_pa:	Its physical address, the operand of VMLOAD/VMRUN/VMSAVE.
  * @regs:	The GPRs VMRUN does not save, indexed like kvm_regs order
  *		(MKVM_R_*); RAX and RSP slots are unused (they are in @vmcb).
- * @guest_fpu:	The guest's x87/SSE state (FXSAVE image, 512 bytes).
  * @asid:	ASID on @asid_cpu; 0 = none yet.
  * @asid_cpu:	The CPU @asid belongs to.
  * @asid_gen:	That CPU's ASID generation when @asid was handed out.
@@ -64,7 +63,6 @@ struct mkvm_svm_vcpu {
 	struct vmcb *vmcb;
 	phys_addr_t vmcb_pa;
 	unsigned long regs[16];
-	void *guest_fpu;
 	u32 asid;
 	int asid_cpu;
 	u64 asid_gen;
@@ -113,12 +111,7 @@ void mkvm_svm_set_regs(struct mkvm_vcpu *vcpu, const struct kvm_regs *regs);
 void mkvm_svm_get_sregs(struct mkvm_vcpu *vcpu, struct kvm_sregs *sregs);
 void mkvm_svm_set_sregs(struct mkvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 void mkvm_svm_inject_exception(struct mkvm_vcpu *vcpu, u8 vector,
-			       bool has_error, u32 error);
-
-static inline void *mkvm_svm_fpu_image(struct mkvm_vcpu *vcpu)
-{
-	return to_svm(vcpu)->guest_fpu;
-}
+			       bool has_error, u32 error, u64 cr2);
 
 /* intr.c */
 bool mkvm_svm_irq_allowed(struct mkvm_vcpu *vcpu);

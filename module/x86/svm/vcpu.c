@@ -33,6 +33,7 @@
 
 #include "../../arch_ops.h"
 #include "../../compat.h"
+#include "../../mkvm_trace.h"
 #include "svm.h"
 
 static void mkvm_svm_intercept(struct vmcb *vmcb, unsigned int bit)
@@ -75,7 +76,6 @@ void mkvm_svm_vcpu_reset(struct mkvm_vcpu *vcpu)
 		INTERCEPT_EXCEPTION_OFFSET + DB_VECTOR,
 	};
 	struct mkvm_svm_vm *svm_vm = vcpu->vm->arch;
-	u8 *fx = svm->guest_fpu;
 	unsigned int i;
 
 	memset(vmcb, 0, PAGE_SIZE);
@@ -117,9 +117,7 @@ void mkvm_svm_vcpu_reset(struct mkvm_vcpu *vcpu)
 	/* EDX = family/model/stepping after reset; KVM reports 0x600. */
 	svm->regs[MKVM_R_RDX] = 0x600;
 
-	memset(fx, 0, 512);
-	*(u16 *)&fx[0] = 0x37f;			/* FCW after FNINIT */
-	*(u32 *)&fx[24] = 0x1f80;		/* MXCSR reset value */
+	mkvm_fpu_reset(vcpu);
 	svm->need_flush = true;
 }
 
@@ -137,11 +135,7 @@ int mkvm_svm_vcpu_create(struct mkvm_vcpu *vcpu)
 	if (!svm)
 		return -ENOMEM;
 	svm->vmcb = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	/* kmalloc(512) is 512-byte aligned; FXSAVE needs 16. */
-	svm->guest_fpu = kzalloc(512, GFP_KERNEL_ACCOUNT);
-	if (!svm->vmcb || !svm->guest_fpu) {
-		free_page((unsigned long)svm->vmcb);
-		kfree(svm->guest_fpu);
+	if (!svm->vmcb) {
 		kfree(svm);
 		return -ENOMEM;
 	}
@@ -163,10 +157,12 @@ void mkvm_svm_vcpu_free(struct mkvm_vcpu *vcpu)
 	if (!svm)
 		return;
 	free_page((unsigned long)svm->vmcb);
-	kfree(svm->guest_fpu);
 	kfree(svm);
 	vcpu->arch = NULL;
 }
+
+/* The VMCB that last ran on each CPU (kvm_amd's svm_cpu_data.current_vmcb). */
+static DEFINE_PER_CPU(struct vmcb *, mkvm_svm_last_vmcb);
 
 /**
  * mkvm_svm_vcpu_load() - the vCPU thread runs on @cpu now
@@ -174,10 +170,23 @@ void mkvm_svm_vcpu_free(struct mkvm_vcpu *vcpu)
  * @cpu:  the CPU
  *
  * Nothing to load: the VMCB is addressed by physical address at VMRUN and
- * the ASID is checked at every entry (npt.c).
+ * the ASID is checked at every entry (npt.c). Only the branch predictor
+ * is scrubbed when the CPU switches guests.
+ *
+ * Context: preemption disabled.
  */
 void mkvm_svm_vcpu_load(struct mkvm_vcpu *vcpu, int cpu)
 {
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	/*
+	 * Another VMCB ran here last: keep its branch predictions away from
+	 * this guest (and this guest's from the next), as kvm_amd does.
+	 */
+	if (this_cpu_read(mkvm_svm_last_vmcb) != vmcb) {
+		this_cpu_write(mkvm_svm_last_vmcb, vmcb);
+		mkvm_ibpb();
+	}
 }
 
 /** mkvm_svm_vcpu_put() - the vCPU thread leaves its CPU */
@@ -191,18 +200,24 @@ void mkvm_svm_vcpu_put(struct mkvm_vcpu *vcpu)
  * @vector:    exception vector
  * @has_error: whether the exception pushes an error code
  * @error:     the error code
+ * @cr2:       for #PF, the faulting linear address
  *
- * Uses the VMCB's EVENTINJ field (APM 15.20).
+ * Uses the VMCB's EVENTINJ field (APM 15.20). EVENTINJ does not load CR2
+ * for an injected #PF, so the guest's CR2 in the VMCB is set here.
  */
 void mkvm_svm_inject_exception(struct mkvm_vcpu *vcpu, u8 vector,
-			       bool has_error, u32 error)
+			       bool has_error, u32 error, u64 cr2)
 {
 	struct vmcb *v = to_svm(vcpu)->vmcb;
 	struct vmcb_control_area *c = &v->control;
 
+	if (vector == X86_TRAP_PF)
+		v->save.cr2 = cr2;
+
 	/* Real mode pushes no error code (SDM Vol. 3A 20.1.4); KVM drops it. */
 	if (!(v->save.cr0 & X86_CR0_PE))
 		has_error = false;
+	mkvm_stat_inc(vcpu, MKVM_STAT_EXCEPTION);
 	c->event_inj = vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID |
 		       (has_error ? SVM_EVTINJ_VALID_ERR : 0);
 	c->event_inj_err = error;
@@ -219,7 +234,6 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb_control_area *c = &svm->vmcb->control;
-	u8 *fx = svm->guest_fpu;
 	u8 cr8 = 0;
 	int r;
 
@@ -234,13 +248,13 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	/*
 	 * kernel_fpu_begin() parks the VMM thread's own FPU registers in
 	 * memory (they come back on return to userspace), so the guest's
-	 * x87/SSE state can live in the registers while it runs.
+	 * x87/SSE/AVX state can live in the registers while it runs.
 	 */
 	kernel_fpu_begin();
 	local_irq_disable();
 
 	/* Checked again with interrupts off: a kick now cannot be lost. */
-	if (signal_pending(current) || need_resched() ||
+	if (mkvm_xfer_work_pending() ||
 	    (vcpu->lapic && mkvm_entry_must_abort(vcpu))) {
 		local_irq_enable();
 		kernel_fpu_end();
@@ -248,21 +262,36 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	}
 
 	mkvm_svm_pick_asid(vcpu, smp_processor_id());
-	asm volatile("fxrstor64 %0" : : "m" (*(u8 (*)[512])fx));
+	if (mkvm_fpu_enter(vcpu)) {
+		WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
+		local_irq_enable();
+		kernel_fpu_end();
+		pr_err_ratelimited("guest FPU image would not load\n");
+		vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		vcpu->run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+		vcpu->run->internal.ndata = 0;
+		return 0;
+	}
 
 	/* GIF=0: no interrupt, NMI or SMI is taken until STGI. */
 	asm volatile("clgi" ::: "memory");
 	asm volatile("vmsave %%rax" : : "a" (mkvm_svm_host_save_pa()) : "memory");
+	trace_mkvm_entry(vcpu->id, svm->vmcb->save.rip);
 	r = mkvm_svm_vmrun(svm->vmcb_pa, svm->regs, mkvm_svm_host_save_pa());
 	WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
 	asm volatile("stgi" ::: "memory");
 
-	asm volatile("fxsave64 %0" : "=m" (*(u8 (*)[512])fx));
+	mkvm_fpu_exit(vcpu);
 	svm->vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
 	/* The interrupt that caused #VMEXIT(INTR), if any, is taken here. */
 	local_irq_enable();
 	kernel_fpu_end();
 
+	mkvm_stat_inc(vcpu, MKVM_STAT_EXITS);
+	trace_mkvm_exit(vcpu->id, MKVM_TRACE_SVM,
+			mkvm_vmcb_exit_code(&svm->vmcb->control),
+			svm->vmcb->save.rip, svm->vmcb->control.exit_info_1,
+			svm->vmcb->control.exit_info_2);
 	if (r) {
 		pr_err_ratelimited("SVM instruction faulted on CPU %d\n",
 				   raw_smp_processor_id());
