@@ -198,6 +198,43 @@ static void cat(char *dst, size_t cap, const char *s)
 	snprintf(dst + l, cap - l, "%s", s);
 }
 
+/*
+ * Linux calibrates its TSC against kvmclock when the hypervisor offers it
+ * (CPUID 4000_0001h, KVM_FEATURE_CLOCKSOURCE/CLOCKSOURCE2) and otherwise
+ * against the PIT or HPET, which mkvm does not emulate: without either it
+ * stops after "tsc: Marking TSC unstable". For a device without kvmclock
+ * (minikvm so far) the guest is told the TSC frequency instead, with
+ * tsc_early_khz=, unless the user already chose. The host's TSC frequency is
+ * what its /proc/cpuinfo calls "cpu MHz" (cpu_khz == tsc_khz on x86-64).
+ * Returns 0 and fills @buf, or -1 when nothing is needed or known.
+ */
+static int tsc_hint(const struct vm *vm, const char *append, char *buf,
+		    size_t len)
+{
+	char line[256];
+	double mhz = 0;
+	FILE *f;
+
+	if (append && (strstr(append, "tsc_early_khz=") ||
+		       strstr(append, "clocksource=")))
+		return -1;
+	for (unsigned int i = 0; vm->cpuid && i < vm->cpuid->nent; i++)
+		if (vm->cpuid->entries[i].function == 0x40000001 &&
+		    (vm->cpuid->entries[i].eax & ((1u << 0) | (1u << 3))))
+			return -1;
+	f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "cpu MHz : %lf", &mhz) == 1)
+			break;
+	fclose(f);
+	if (mhz < 1)
+		return -1;
+	snprintf(buf, len, "tsc_early_khz=%lu", (unsigned long)(mhz * 1000));
+	return 0;
+}
+
 static uint8_t *build_initrd(const struct mkvm_opts *o, const struct bzimage *bz,
 			     size_t *len_out, bool *use_init)
 {
@@ -419,6 +456,12 @@ int main(int argc, char **argv)
 	acfg.nvirtio = vm.nvirtio;
 	if (use_init)
 		cat(cmdline, sizeof(cmdline), "rdinit=/mkvm-init");
+	{
+		char tsc[48];
+
+		if (!tsc_hint(&vm, o.append, tsc, sizeof(tsc)))
+			cat(cmdline, sizeof(cmdline), tsc);
+	}
 	if (o.append)
 		cat(cmdline, sizeof(cmdline), o.append);
 	if (strlen(cmdline) >= sizeof(cmdline) - 1 ||
