@@ -8,6 +8,8 @@
 #                        selftests in emulated machines (installs its own
 #                        dependencies; see Documentation/testing.md)
 #   make check-debug     the selftests on the KASAN/lockdep debug kernel only
+#   make upstream        Linux 6.1's KVM selftests in QEMU-SVM on /dev/kvm and
+#                        /dev/minikvm; prints the table (out/upstream/table.txt)
 #   make demo            boot an emulated machine, load minikvm, show it work
 #   make lint            checkpatch --strict and sparse over the module
 #   make matrix          W=1 builds against 6.1, 6.12 and 7.x headers
@@ -21,7 +23,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 KBUILD_ARGS := -C $(KDIR) M=$(CURDIR)
 
 .PHONY: all module userspace selftests clean install lint matrix check \
-	check-debug demo bench help
+	check-debug upstream demo bench help
 
 all: module userspace selftests
 
@@ -55,6 +57,9 @@ check:
 check-debug:
 	scripts/check.sh --only debug
 
+upstream:
+	scripts/upstream-selftests.sh run --out out/upstream
+
 demo:
 	scripts/demo.sh
 
@@ -62,4 +67,4 @@ bench:
 	bench/run.sh
 
 help:
-	@sed -n '3,18p' Makefile
+	@sed -n '3,20p' Makefile

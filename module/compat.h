@@ -155,4 +155,13 @@ static inline void mkvm_ibpb(void)
 		mkvm_wrmsr(MSR_IA32_PRED_CMD, PRED_CMD_IBPB);
 }
 
+/*
+ * eventfd_signal() lost its count argument in 6.8 (every caller passed 1).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#define mkvm_eventfd_signal(ctx)	eventfd_signal(ctx)
+#else
+#define mkvm_eventfd_signal(ctx)	eventfd_signal(ctx, 1)
+#endif
+
 #endif /* MKVM_COMPAT_H */

@@ -18,6 +18,11 @@
 #   vmx-6.1   the selftests in Bochs-VMX on Debian's 6.1, against kvm_intel
 #   debug     the selftests in QEMU-SVM on the KASAN/UBSAN/lockdep/kmemleak 6.1 kernel;
 #             any sanitizer, lockdep or leak report fails it (`make check-debug`)
+#   upstream-svm  Linux 6.1's own KVM selftests (scripts/upstream-selftests.sh) in QEMU-SVM
+#             on Debian's 6.1, each on /dev/kvm and /dev/minikvm; a test on
+#             selftests/upstream/expected-failures that fails counts as skipped (XFAIL)
+# Optional, only with --only (too slow for the default run):
+#   upstream-vmx  a few cheap upstream KVM selftests in Bochs-VMX on Debian's 6.1
 #
 # Each step counts what it ran: a build or lint is one test, a boot counts each test of
 # its run-list (Documentation/testing.md). Logs: out/check/STEP/. Exit 0 only when nothing
@@ -26,19 +31,21 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$MKVM_TOP"
 
-ALL_STEPS=(unit build lint svm-6.1 svm-6.12 mkvm vmx-6.1 debug)
+ALL_STEPS=(unit build lint svm-6.1 svm-6.12 mkvm vmx-6.1 debug upstream-svm)
+# Run only when named with --only.
+OPTIONAL_STEPS=(upstream-vmx)
 only= skip=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--only) [ $# -ge 2 ] || die "check: --only needs a step list"; only=$2; shift 2 ;;
 	--skip) [ $# -ge 2 ] || die "check: --skip needs a step list"; skip=$2; shift 2 ;;
-	--list) printf '%s\n' "${ALL_STEPS[@]}"; exit 0 ;;
-	-h|--help) sed -n '5,24s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	--list) printf '%s\n' "${ALL_STEPS[@]}"; printf '%s (optional)\n' "${OPTIONAL_STEPS[@]}"; exit 0 ;;
+	-h|--help) sed -n '5,30s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) die "check: unknown argument '$1' (see --help)" ;;
 	esac
 done
 for s in ${only//,/ } ${skip//,/ }; do
-	[[ " ${ALL_STEPS[*]} " == *" $s "* ]] || die "check: unknown step '$s' (see --list)"
+	[[ " ${ALL_STEPS[*]} ${OPTIONAL_STEPS[*]} " == *" $s "* ]] || die "check: unknown step '$s' (see --list)"
 done
 
 OUT=$MKVM_TOP/out/check
@@ -48,6 +55,10 @@ declare -a report=()
 
 wanted() {
 	[[ ",$skip," == *",$1,"* ]] && return 1
+	if [[ " ${OPTIONAL_STEPS[*]} " == *" $1 "* ]]; then
+		[[ ",$only," == *",$1,"* ]]
+		return
+	fi
 	[ -z "$only" ] || [[ ",$only," == *",$1,"* ]]
 }
 
@@ -77,7 +88,8 @@ need_pkgs build-essential bc bison flex libelf-dev kmod cpio busybox-static xz-u
 # Kernels (headers, images, the debug kernel) the steps need; each ensure is idempotent.
 kernels_needed=()
 wanted build && kernels_needed+=(6.1 6.12 debug)
-{ wanted svm-6.1 || wanted vmx-6.1; } && kernels_needed+=(6.1)
+{ wanted svm-6.1 || wanted vmx-6.1 || wanted upstream-svm || wanted upstream-vmx; } &&
+	kernels_needed+=(6.1)
 { wanted svm-6.12 || wanted mkvm; } && kernels_needed+=(6.12)
 wanted debug && kernels_needed+=(debug)
 for k in $(printf '%s\n' "${kernels_needed[@]}" | sort -u); do
@@ -196,6 +208,47 @@ step_vmx_61() {
 }
 step_debug() { boot debug qemu-svm debug --mem 3072; }
 
+# upstream STEP MACHINE KERNEL-SEL [upstream-selftests.sh run options...]: Linux's own KVM
+# selftests on both devices. Counts come from the table (both devices; XFAIL as skipped).
+upstream() {
+	local step=$1 machine=$2 sel=$3
+	shift 3
+	local dir=$OUT/$step ko
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	if ! ko=$(module_for "$sel"); then
+		account "$step" 0 1 0 "module did not build for $sel"
+		return
+	fi
+	log "$step: scripts/upstream-selftests.sh run --machine $machine --kernel $sel $*"
+	scripts/upstream-selftests.sh run --machine "$machine" --kernel "$sel" --ko "$ko" \
+		--out "$dir" "$@" 2>&1 | tee "$dir/run.log" >&2 || true
+	local line p=0 f=0 s=0 status
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$dir/run.log" | tail -n 1 || true)
+	if [ -n "$line" ]; then
+		p=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")
+		f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+		s=$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$line")
+	fi
+	# A boot that failed as a whole (hang, panic, splat, a test init had to kill) with no
+	# failure in the table is one more, so the step never passes on a broken boot.
+	status=$(grep -o '\bstatus=[a-z]*' "$dir/summary" 2>/dev/null | cut -d= -f2 || true)
+	if [ "$status" != ok ] && [ "$f" = 0 ]; then
+		f=1
+	fi
+	account "$step" "$p" "$f" "${s:-0}" "$([ "$status" = ok ] || echo "see out/check/$step/")"
+}
+# ~5 min on 2 loaded cores; --quick leaves out the tests tests.conf marks quick=no.
+step_upstream_svm() { upstream upstream-svm qemu-svm 6.1 --quick --vm-timeout 900; }
+# Bochs-VMX: boot alone is 3 to 4 minutes, and stock kvm_intel needs about a second of
+# guest time per VM there, so only tests that create a few VMs, with 9x the time limits.
+UPSTREAM_VMX_TESTS='cpuid_test.*,set_sregs_test.*,userspace_io_test.*,tsc_msrs_test.*'
+UPSTREAM_VMX_TESTS=$UPSTREAM_VMX_TESTS,'cr4_cpuid_sync_test.*,xapic_state_test.*,max_vcpuid_cap_test.*'
+step_upstream_vmx() {
+	upstream upstream-vmx bochs-vmx 6.1 --filter "$UPSTREAM_VMX_TESTS" --timeout-scale 9 \
+		--mem 2048 --vm-timeout 1800
+}
+
 step_mkvm() {
 	if [ ! -x selftests/mkvm/run-vm-tests.sh ]; then
 		account mkvm 0 0 1 "selftests/mkvm/run-vm-tests.sh missing"
@@ -233,7 +286,7 @@ if wanted mkvm || wanted unit; then
 		{ tail -n 30 "$OUT/userspace-build.log" >&2; die "check: userspace does not build"; }
 fi
 
-for s in "${ALL_STEPS[@]}"; do
+for s in "${ALL_STEPS[@]}" "${OPTIONAL_STEPS[@]}"; do
 	wanted "$s" || continue
 	case "$s" in
 	unit) step_unit ;;
@@ -244,6 +297,8 @@ for s in "${ALL_STEPS[@]}"; do
 	mkvm) step_mkvm ;;
 	vmx-6.1) step_vmx_61 ;;
 	debug) step_debug ;;
+	upstream-svm) step_upstream_svm ;;
+	upstream-vmx) step_upstream_vmx ;;
 	esac
 done
 

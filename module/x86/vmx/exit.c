@@ -134,6 +134,11 @@ static int mkvm_vmx_exit_io(struct mkvm_vcpu *vcpu)
 	if (q & IO_STRING)
 		return mkvm_handle_string_pio(vcpu, q & IO_IN, size, port,
 					      next_rip);
+	/* In-kernel devices (ioeventfd, the PIC ports) first: no exit. */
+	if (mkvm_pio_in_kernel(vcpu, q & IO_IN, size, port)) {
+		mkvm_vmx_skip();
+		return 1;
+	}
 
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = (q & IO_IN) ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
@@ -448,8 +453,8 @@ int mkvm_vmx_handle_exit(struct mkvm_vcpu *vcpu, u32 reason)
 	case EXIT_REASON_HLT:
 		mkvm_stat_inc(vcpu, MKVM_STAT_HLT);
 		mkvm_vmx_skip();
-		run->exit_reason = KVM_EXIT_HLT;
-		return 0;
+		/* KVM_EXIT_HLT (no in-kernel irqchip on VMX yet). */
+		return mkvm_vcpu_halt(vcpu);
 	case EXIT_REASON_CPUID: {
 		unsigned long *g = vmx->regs;
 		u32 a = g[MKVM_VMX_RAX], b, c = g[MKVM_VMX_RCX], d;
