@@ -453,8 +453,8 @@ int mkvm_vmx_handle_exit(struct mkvm_vcpu *vcpu, u32 reason)
 	case EXIT_REASON_HLT:
 		mkvm_stat_inc(vcpu, MKVM_STAT_HLT);
 		mkvm_vmx_skip();
-		run->exit_reason = KVM_EXIT_HLT;
-		return 0;
+		/* KVM_EXIT_HLT (no in-kernel irqchip on VMX yet). */
+		return mkvm_vcpu_halt(vcpu);
 	case EXIT_REASON_CPUID: {
 		unsigned long *g = vmx->regs;
 		u32 a = g[MKVM_VMX_RAX], b, c = g[MKVM_VMX_RCX], d;
