@@ -64,6 +64,10 @@ struct mkvm_vcpu;
  * @set_sregs:	KVM_SET_SREGS, after common validation.
  * @walk_flags:	MKVM_WALK_ENV_* for guest page walks (x86/pgwalk.h): the
  *		vendor's reserved-bit rules.
+ * @pdptrs:	Optional. For a guest using PAE paging, the four PDPTE
+ *		registers where the CPU keeps them (VMX with EPT: the VMCS,
+ *		SDM Vol. 3C 25.4.2), valid until the next vCPU ioctl; NULL
+ *		otherwise, and the walker reads the PDPTEs at CR3.
  * @get_msr:	Read an MSR whose guest value the vendor holds (VMCB/VMCS);
  *		-ENOENT for any other MSR.
  * @set_msr:	Write one, with the CPU's #GP rules: -EINVAL to refuse,
@@ -73,6 +77,36 @@ struct mkvm_vcpu;
  *		retired), with @error pushed when @has_error and, for #PF,
  *		CR2 = @cr2 first (SDM Vol. 3A 6.15; APM Vol. 2 15.20 EVENTINJ,
  *		SDM Vol. 3C 26.6 VM-entry event injection).
+ *
+ * Interrupt delivery (issue 5, Documentation/interrupts.md). The common
+ * code (x86/irq.c) decides what to deliver; the vendor only knows how.
+ * The vendor's @vcpu_run must, in this order: call mkvm_inject_pending()
+ * before disabling interrupts; mirror the APIC TPR into its CR8 shadow
+ * (SVM: V_TPR; VMX: TPR shadow or CR8 exits) and back after the exit;
+ * with interrupts off call mkvm_entry_must_abort() and return 1 without
+ * entering when it says so; set vcpu->mode to MKVM_OUTSIDE_GUEST after
+ * the exit; re-queue an event whose delivery the exit interrupted (SVM:
+ * EXITINTINFO, VMX: IDT-vectoring information); hand HLT to
+ * mkvm_vcpu_halt() (after skipping the instruction and clearing the
+ * interrupt shadow); intercept physical interrupts so a kick IPI exits.
+ *
+ * @vcpu_reset:	INIT: the architectural INIT state (real mode at
+ *		F000:FFF0, SDM 9.1.1 / APM 14.1.3), nothing queued. MSRs in
+ *		struct mkvm_vcpu_msrs are kept.
+ * @irq_allowed: Can an external interrupt be injected at the next entry?
+ *		RFLAGS.IF=1, no STI/MOV SS shadow, no event already queued.
+ * @inject_irq:	Queue external interrupt @vector for the next entry (SVM
+ *		EVENTINJ type INTR; VMX VM-entry interruption information).
+ *		Only called when @irq_allowed said yes.
+ * @enable_irq_window: Ask for an exit as soon as @irq_allowed would be
+ *		true (SVM: V_IRQ + VINTR intercept; VMX: interrupt-window
+ *		exiting); the vendor clears it on that exit and returns 1.
+ * @nmi_allowed: Can an NMI be injected now? Not while a previous NMI's
+ *		handler runs (until its IRET; vcpu->nmi_masked), nor in an
+ *		interrupt shadow or with an event queued.
+ * @inject_nmi:	Queue an NMI; sets vcpu->nmi_masked.
+ * @enable_nmi_window: Ask for an exit when @nmi_allowed may become true
+ *		(SVM: IRET intercept; VMX: NMI-window exiting).
  */
 struct mkvm_arch_ops {
 	const char *name;
@@ -99,10 +133,19 @@ struct mkvm_arch_ops {
 	void (*get_sregs)(struct mkvm_vcpu *vcpu, struct kvm_sregs *sregs);
 	void (*set_sregs)(struct mkvm_vcpu *vcpu,
 			  const struct kvm_sregs *sregs);
+	const u64 *(*pdptrs)(struct mkvm_vcpu *vcpu);
 	int (*get_msr)(struct mkvm_vcpu *vcpu, u32 msr, u64 *data);
 	int (*set_msr)(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host);
 	void (*queue_exception)(struct mkvm_vcpu *vcpu, u8 vector,
 				bool has_error, u32 error, u64 cr2);
+
+	void (*vcpu_reset)(struct mkvm_vcpu *vcpu);
+	bool (*irq_allowed)(struct mkvm_vcpu *vcpu);
+	void (*inject_irq)(struct mkvm_vcpu *vcpu, u8 vector);
+	void (*enable_irq_window)(struct mkvm_vcpu *vcpu);
+	bool (*nmi_allowed)(struct mkvm_vcpu *vcpu);
+	void (*inject_nmi)(struct mkvm_vcpu *vcpu);
+	void (*enable_nmi_window)(struct mkvm_vcpu *vcpu);
 };
 
 extern const struct mkvm_arch_ops mkvm_vmx_ops;

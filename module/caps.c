@@ -37,11 +37,27 @@ long mkvm_check_extension(struct mkvm *vm, long cap)
 	case KVM_CAP_EXT_CPUID:
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_MP_STATE:
+	/* In-kernel I/O bus: ioeventfds work on either vendor (iobus.c). */
+	case KVM_CAP_IOEVENTFD:
+	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 		return mkvm_can_run_guests();
+	/*
+	 * Issue 5: the in-kernel irqchip and what feeds it, only where the
+	 * vendor can inject interrupts (SVM today; VMX's ops follow).
+	 */
+	case KVM_CAP_IRQCHIP:
+	case KVM_CAP_IRQFD:
+	case KVM_CAP_IRQFD_RESAMPLE:
+	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_IRQ_INJECT_STATUS:
+	case KVM_CAP_TSC_DEADLINE_TIMER:
+		return mkvm_can_run_irqchip();
 	/* KVM_GET/SET_XSAVE and _XCRS: when the host uses XSAVE (xsave.c). */
 	case KVM_CAP_XSAVE:
 	case KVM_CAP_XCRS:
 		return mkvm_can_run_guests() && mkvm_supported_xcr0;
+	case KVM_CAP_IRQ_ROUTING:
+		return mkvm_can_run_irqchip() ? MKVM_MAX_IRQ_ROUTES : 0;
 	case KVM_CAP_NR_MEMSLOTS:
 		return mkvm_can_run_guests() ? MKVM_NR_MEMSLOTS : 0;
 	case KVM_CAP_NR_VCPUS:
@@ -54,9 +70,22 @@ long mkvm_check_extension(struct mkvm *vm, long cap)
 }
 
 /**
+ * mkvm_can_run_irqchip() - can the backend deliver interrupts?
+ *
+ * Return: true when it runs guests and has the injection ops
+ * (arch_ops.h) that the in-kernel irqchip needs.
+ */
+bool mkvm_can_run_irqchip(void)
+{
+	return mkvm_can_run_guests() && mkvm_ops->inject_irq;
+}
+
+/**
  * mkvm_can_run_guests() - does the loaded backend implement KVM_RUN?
  *
- * Return: true for SVM today; VMX joins with its run loop.
+ * Return: true when the backend has a run loop (SVM and VMX). Whether this
+ * CPU has what it needs (NPT; EPT and unrestricted guest) is checked at
+ * KVM_CREATE_VM, which fails with -ENODEV and says why.
  */
 bool mkvm_can_run_guests(void)
 {

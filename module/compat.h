@@ -21,6 +21,11 @@
 #include <asm/processor.h>
 #include <asm/tlbflush.h>
 #include <asm/svm.h>
+#include <asm/cpufeature.h>
+/* 6.2 moved load_gs_index() to <asm/gsseg.h>. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#include <asm/gsseg.h>
+#endif
 /* 6.17 moved cpuid_eax() and friends out of <asm/processor.h>. */
 #ifdef MKVM_HAVE_ASM_CPUID_API
 #include <asm/cpuid/api.h>
@@ -114,6 +119,18 @@ static inline u64 mkvm_vmcb_exit_code(const struct vmcb_control_area *c)
 #define MKVM_VMCB_NP_ENABLE		SVM_NESTED_CTL_NP_ENABLE
 #endif
 
+/*
+ * FRED (6.9+) replaces IDT event delivery. The VMX backend re-delivers an
+ * NMI that caused a VM exit with INT 2 through the IDT (x86/vmx/vcpu.c),
+ * which is only right without FRED, so it refuses to run guests there.
+ * Before 6.9 the feature bit does not exist and FRED is never in use.
+ */
+#ifdef X86_FEATURE_FRED
+#define mkvm_host_uses_fred()		cpu_feature_enabled(X86_FEATURE_FRED)
+#else
+#define mkvm_host_uses_fred()		false
+#endif
+
 /* The kvm_run page's immediate_exit byte, read once per KVM_RUN. */
 #ifdef MKVM_KVM_RUN_IMMEDIATE_EXIT_UNSAFE
 #define mkvm_run_immediate_exit(run)	READ_ONCE((run)->immediate_exit__unsafe)
@@ -137,5 +154,14 @@ static inline void mkvm_ibpb(void)
 #endif
 		mkvm_wrmsr(MSR_IA32_PRED_CMD, PRED_CMD_IBPB);
 }
+
+/*
+ * eventfd_signal() lost its count argument in 6.8 (every caller passed 1).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#define mkvm_eventfd_signal(ctx)	eventfd_signal(ctx)
+#else
+#define mkvm_eventfd_signal(ctx)	eventfd_signal(ctx, 1)
+#endif
 
 #endif /* MKVM_COMPAT_H */

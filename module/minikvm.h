@@ -31,6 +31,9 @@
 #include <linux/sched/signal.h>
 #include <linux/atomic.h>
 #include <linux/kref.h>
+#include <linux/wait.h>
+
+#include "irq.h"
 
 #include "x86/decode.h"
 #include "x86/pgwalk.h"
@@ -145,6 +148,16 @@ struct mkvm_vcpu_msrs {
  * @mmu:	[c] The vendor's second-level tree (NPT/EPT), set by vm_init;
  *		common code reads only its counters (debugfs).
  * @arch:	[c] The vendor's per-VM state (NPT/EPT root, ASID...).
+ * @irq_lock:	Serialises changes to @buses, @routing, @irqfds,
+ *		@ioeventfds and irqchip creation (irq.h has the lock order).
+ * @buses:	In-kernel I/O devices (iobus.c), RCU-read by vCPU exits.
+ * @ioapic:	The in-kernel IOAPIC: non-NULL once KVM_CREATE_IRQCHIP
+ *		succeeded (written once, under @lock and @irq_lock).
+ * @pic:	The inert 8259 pair (x86/pic.c).
+ * @routing:	The GSI routing table, RCU-read by mkvm_set_irq().
+ * @irqfds:	[irq_lock + irqfd_lock] Assigned irqfds (eventfd.c).
+ * @irqfd_lock:	Protects @irqfds against the EOI (resample) path.
+ * @ioeventfds:	[irq_lock] Assigned ioeventfds (eventfd.c).
  */
 struct mkvm {
 	struct mm_struct *mm;
@@ -160,7 +173,22 @@ struct mkvm {
 	struct dentry *debugfs;
 	struct mkvm_mmu *mmu;
 	void *arch;
+	struct mutex irq_lock;		/* see @irq_lock above */
+	struct mkvm_io_bus __rcu *buses[MKVM_NR_BUSES];
+	struct mkvm_ioapic *ioapic;
+	void *pic;
+	struct mkvm_irq_routing __rcu *routing;
+	struct list_head irqfds;
+	spinlock_t irqfd_lock;		/* see @irqfd_lock above */
+	struct list_head ioeventfds;
 };
+
+/* Has KVM_CREATE_IRQCHIP run? */
+static inline bool mkvm_irqchip_in_kernel(struct mkvm *vm)
+{
+	/* Pairs with smp_store_release() in mkvm_create_irqchip(). */
+	return smp_load_acquire(&vm->ioapic);
+}
 
 /**
  * struct mkvm_vcpu - one virtual CPU
@@ -203,6 +231,15 @@ struct mkvm {
  * @xfer:	[c] What xfer_to_guest_mode_handle_work() needs on this kernel
  *		(xfer.c), or NULL.
  * @arch:	[c] The vendor's per-vCPU state (VMCB/VMCS...).
+ * @lapic:	[c] The in-kernel local APIC (x86/lapic.c), NULL without
+ *		KVM_CREATE_IRQCHIP.
+ * @mp_state:	[u] KVM_MP_STATE_*: RUNNABLE, HALTED, UNINITIALIZED (an AP
+ *		before INIT) or INIT_RECEIVED (waiting for SIPI).
+ * @wq:		The vCPU thread sleeps here while halted (x86/irq.c).
+ * @mode:	MKVM_IN_GUEST between the last pre-entry check and the
+ *		exit; a kick sends an IPI only then.
+ * @requests:	MKVM_REQ_* bits set by other threads (atomic bitops).
+ * @nmi_masked:	[u] An injected NMI's handler has not executed IRET yet.
  */
 struct mkvm_vcpu {
 	struct mkvm *vm;
@@ -230,6 +267,12 @@ struct mkvm_vcpu {
 	u64 xcr0;
 	void *xfer;
 	void *arch;
+	struct mkvm_lapic *lapic;
+	int mp_state;
+	wait_queue_head_t wq;
+	int mode;
+	unsigned long requests;
+	bool nmi_masked;
 };
 
 /* Only the vCPU's own thread counts, so no atomics; readers may race. */
@@ -265,6 +308,7 @@ int mkvm_write_guest(struct mkvm *vm, u64 gpa, const void *buf,
 
 /* caps.c */
 bool mkvm_can_run_guests(void);
+bool mkvm_can_run_irqchip(void);
 
 /* vm.c */
 void mkvm_vm_get(struct mkvm *vm);
@@ -315,8 +359,6 @@ void mkvm_vcpu_msrs_reset(struct mkvm_vcpu *vcpu);
 /* x86/fpu.c */
 void mkvm_vcpu_get_fpu(struct mkvm_vcpu *vcpu, struct kvm_fpu *fpu);
 int mkvm_vcpu_set_fpu(struct mkvm_vcpu *vcpu, const struct kvm_fpu *fpu);
-int mkvm_vcpu_set_mp_state(struct mkvm_vcpu *vcpu,
-			   const struct kvm_mp_state *state);
 
 /* x86/mmio.c */
 void mkvm_guest_walk_env(struct mkvm_vcpu *vcpu, const struct kvm_sregs *s,
@@ -326,12 +368,15 @@ int mkvm_inject_walk_fault(struct mkvm_vcpu *vcpu, int err, u64 gva, u32 ec);
 void mkvm_complete_mmio_read(struct mkvm_vcpu *vcpu);
 
 /* x86/pio.c */
+bool mkvm_pio_in_kernel(struct mkvm_vcpu *vcpu, bool in, unsigned int size,
+			u16 port);
 int mkvm_handle_string_pio(struct mkvm_vcpu *vcpu, bool in, unsigned int size,
 			   u16 port, u64 next_rip);
 int mkvm_complete_string_pio_in(struct mkvm_vcpu *vcpu);
 
 /* x86/sregs.c */
 int mkvm_check_sregs(struct mkvm_vcpu *vcpu, const struct kvm_sregs *sregs);
+u64 mkvm_cr4_allowed(void);
 void mkvm_vcpu_kick_all(struct mkvm *vm);
 
 /* dev.c */

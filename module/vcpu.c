@@ -22,6 +22,10 @@
  *   5. an exit handled in the kernel loops to 3; anything else returns to
  *      userspace with kvm_run filled in.
  *
+ * With an in-kernel irqchip (x86/irq.c) each round first handles INIT/SIPI
+ * and sleeps while the vCPU is halted or waits for SIPI; a signal ends the
+ * sleep with -EINTR and KVM_EXIT_INTR like any other.
+ *
  * Userspace owns the kvm_run page and may write it at any time; only
  * immediate_exit is read from it, once per KVM_RUN.
  *
@@ -169,8 +173,17 @@ static int mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 	 */
 	if (mkvm_run_immediate_exit(run))
 		return -EINTR;
+	/* An AP before INIT: wait for it, then -EAGAIN (as KVM). */
+	if (vcpu->lapic && vcpu->mp_state == KVM_MP_STATE_UNINITIALIZED)
+		return mkvm_vcpu_run_uninitialized(vcpu);
 
 	for (;;) {
+		if (vcpu->lapic && mkvm_vcpu_wait_runnable(vcpu)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			r = -EINTR;
+			mkvm_stat_inc(vcpu, MKVM_STAT_SIGNAL);
+			break;
+		}
 		/* Signals, rescheduling, task work (xfer.c). */
 		if (mkvm_xfer_work_pending()) {
 			r = mkvm_xfer_handle_work(vcpu);
@@ -305,7 +318,9 @@ static long mkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		break;
 	}
 	case KVM_GET_MP_STATE: {
-		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+		struct kvm_mp_state mp = {
+			.mp_state = mkvm_vcpu_get_mp_state(vcpu),
+		};
 
 		r = copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
 		break;
@@ -317,6 +332,33 @@ static long mkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		if (copy_from_user(&mp, argp, sizeof(mp)))
 			break;
 		r = mkvm_vcpu_set_mp_state(vcpu, &mp);
+		break;
+	}
+	case KVM_GET_LAPIC: {
+		struct kvm_lapic_state *s;
+
+		r = -ENOMEM;
+		s = kzalloc(sizeof(*s), GFP_KERNEL);
+		if (!s)
+			break;
+		r = mkvm_lapic_get_state(vcpu, s);
+		if (!r && copy_to_user(argp, s, sizeof(*s)))
+			r = -EFAULT;
+		kfree(s);
+		break;
+	}
+	case KVM_SET_LAPIC: {
+		struct kvm_lapic_state *s;
+
+		r = -EINVAL;
+		if (!vcpu->lapic)
+			break;
+		s = memdup_user(argp, sizeof(*s));
+		r = PTR_ERR_OR_ZERO(s);
+		if (r)
+			break;
+		r = mkvm_lapic_set_state(vcpu, s);
+		kfree(s);
 		break;
 	}
 	case KVM_SET_CPUID2:
@@ -384,6 +426,7 @@ static const struct file_operations mkvm_vcpu_fops = {
  */
 void mkvm_vcpu_free(struct mkvm_vcpu *vcpu)
 {
+	mkvm_lapic_free(vcpu);		/* stops its timer first */
 	mkvm_debugfs_vcpu_remove(vcpu);
 	mkvm_ops->vcpu_free(vcpu);
 	mkvm_xfer_free(vcpu);
@@ -418,6 +461,8 @@ int mkvm_vcpu_create(struct mkvm *vm, unsigned long id)
 	vcpu->vm = vm;
 	vcpu->id = id;
 	vcpu->cpu = -1;
+	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+	init_waitqueue_head(&vcpu->wq);
 	mutex_init(&vcpu->mutex);
 	preempt_notifier_init(&vcpu->preempt, &mkvm_preempt_ops);
 	r = -ENOMEM;
@@ -440,6 +485,17 @@ int mkvm_vcpu_create(struct mkvm *vm, unsigned long id)
 	for (i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i]->id == id)
 			goto unlock;
+	/*
+	 * With KVM_CREATE_IRQCHIP (checked under vm->lock, which it takes
+	 * too) every vCPU has a local APIC, and APs wait for INIT/SIPI.
+	 */
+	if (vm->ioapic) {
+		r = mkvm_lapic_create(vcpu);
+		if (r)
+			goto unlock;
+		if (id != 0)
+			vcpu->mp_state = KVM_MP_STATE_UNINITIALIZED;
+	}
 
 	/* The vCPU fd holds a VM reference, dropped when it is closed. */
 	mkvm_vm_get(vm);
@@ -447,6 +503,7 @@ int mkvm_vcpu_create(struct mkvm *vm, unsigned long id)
 			     O_RDWR | O_CLOEXEC);
 	if (r < 0) {
 		mkvm_vm_put(vm);
+		mkvm_lapic_free(vcpu);
 		goto unlock;
 	}
 	vm->vcpus[vm->nr_vcpus] = vcpu;

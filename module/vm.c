@@ -13,8 +13,10 @@
  * guest memory will be described by the creator's virtual addresses.
  *
  * VM ioctls today: KVM_CHECK_EXTENSION, KVM_SET_USER_MEMORY_REGION
- * (memslot.c) and KVM_CREATE_VCPU (vcpu.c). Everything else is -ENOTTY, as
- * in kvm_arch_vm_ioctl() on x86.
+ * (memslot.c), KVM_CREATE_VCPU (vcpu.c), KVM_CREATE_IRQCHIP (x86/irq.c),
+ * KVM_IRQ_LINE(_STATUS), KVM_SET_GSI_ROUTING, KVM_SIGNAL_MSI
+ * (irq_routing.c), KVM_IRQFD and KVM_IOEVENTFD (eventfd.c). Everything
+ * else is -ENOTTY, as in kvm_arch_vm_ioctl() on x86.
  *
  * Lifetime: struct mkvm is reference counted. The VM fd holds one
  * reference and every vCPU fd another, so a VMM may close the VM fd first;
@@ -55,9 +57,12 @@ static void mkvm_vm_destroy(struct kref *kref)
 	 * runs from the last fd's release, whose module reference is still
 	 * held, so the module cannot go away underneath.
 	 */
+	/* Eventfds first: their wakeups may still deliver to vCPUs. */
+	mkvm_eventfds_destroy(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		mkvm_vcpu_free(vm->vcpus[i]);
 	mkvm_debugfs_vm_remove(vm);
+	mkvm_irqchip_destroy(vm);
 	if (mkvm_ops->vm_destroy)
 		mkvm_ops->vm_destroy(vm);
 	mkvm_memslots_destroy(vm);
@@ -87,6 +92,60 @@ static int mkvm_vm_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
+/* The interrupt ioctls (api.rst 4.24, 4.25, 4.52, 4.59, 4.71, 4.75). */
+static long mkvm_vm_ioctl_irq(struct mkvm *vm, unsigned int ioctl,
+			      void __user *argp)
+{
+	switch (ioctl) {
+	case KVM_CREATE_IRQCHIP:
+		return mkvm_create_irqchip(vm);
+	case KVM_IRQ_LINE:
+	case KVM_IRQ_LINE_STATUS: {
+		struct kvm_irq_level l;
+		int r;
+
+		if (copy_from_user(&l, argp, sizeof(l)))
+			return -EFAULT;
+		if (!mkvm_irqchip_in_kernel(vm))
+			return -ENXIO;
+		r = mkvm_set_irq(vm, MKVM_IRQ_SRC_USER, l.irq, l.level);
+		if (ioctl == KVM_IRQ_LINE)
+			return 0;
+		l.status = r;
+		return copy_to_user(argp, &l, sizeof(l)) ? -EFAULT : 0;
+	}
+	case KVM_SET_GSI_ROUTING:
+		if (!mkvm_irqchip_in_kernel(vm))
+			return -EINVAL;
+		return mkvm_set_gsi_routing(vm, argp);
+	case KVM_SIGNAL_MSI: {
+		struct kvm_msi msi;
+
+		if (copy_from_user(&msi, argp, sizeof(msi)))
+			return -EFAULT;
+		if (!mkvm_irqchip_in_kernel(vm))
+			return -EINVAL;
+		return mkvm_signal_msi(vm, &msi);
+	}
+	case KVM_IRQFD: {
+		struct kvm_irqfd a;
+
+		if (copy_from_user(&a, argp, sizeof(a)))
+			return -EFAULT;
+		return mkvm_irqfd(vm, &a);
+	}
+	case KVM_IOEVENTFD: {
+		struct kvm_ioeventfd a;
+
+		if (copy_from_user(&a, argp, sizeof(a)))
+			return -EFAULT;
+		return mkvm_ioeventfd(vm, &a);
+	}
+	default:
+		return -ENOTTY;
+	}
+}
+
 static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 			  unsigned long arg)
 {
@@ -101,6 +160,13 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return mkvm_check_extension(vm, arg);
 	case KVM_SET_USER_MEMORY_REGION:
 	case KVM_CREATE_VCPU:
+	case KVM_CREATE_IRQCHIP:
+	case KVM_IRQ_LINE:
+	case KVM_IRQ_LINE_STATUS:
+	case KVM_SET_GSI_ROUTING:
+	case KVM_SIGNAL_MSI:
+	case KVM_IRQFD:
+	case KVM_IOEVENTFD:
 		/* Only where the backend can run guests (mkvm_can_run_guests()). */
 		if (!mkvm_can_run_guests())
 			return -ENOTTY;
@@ -120,7 +186,7 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_CREATE_VCPU:
 		return mkvm_vcpu_create(vm, arg);
 	default:
-		return -ENOTTY;
+		return mkvm_vm_ioctl_irq(vm, ioctl, argp);
 	}
 }
 
@@ -160,6 +226,10 @@ int mkvm_vm_create(unsigned long type)
 	kref_init(&vm->users);
 	mutex_init(&vm->lock);
 	mutex_init(&vm->mmu_lock);
+	mutex_init(&vm->irq_lock);
+	spin_lock_init(&vm->irqfd_lock);
+	INIT_LIST_HEAD(&vm->irqfds);
+	INIT_LIST_HEAD(&vm->ioeventfds);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 

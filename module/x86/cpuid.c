@@ -14,8 +14,11 @@
  *     SSE and AVX; leaf 0Dh offers exactly what the host's XCR0 and that
  *     code allow, with EBX following the guest's XCR0),
  *   - RDTSCP/RDPID (TSC_AUX is not switched),
- *   - APIC/x2APIC (no in-kernel local APIC yet), MTRR, MCE/MCA,
- * and always shows the "hypervisor present" bit (CPUID.1:ECX[31]; KVM
+ *   - MTRR, MCE/MCA,
+ * and always shows the APIC and x2APIC bits (the in-kernel local APIC,
+ * x86/lapic.c, emulates both whatever the host has; KVM reports them the
+ * same way, and TSC-deadline is left to the VMM as in KVM, which announces
+ * it with KVM_CAP_TSC_DEADLINE_TIMER) and the "hypervisor present" bit (CPUID.1:ECX[31]; KVM
  * leaves setting it to userspace, minikvm offers it ready-made).
  *
  * Lookup of a leaf that is not in the table returns zeros (AMD's answer for
@@ -45,6 +48,8 @@
 /* Need the AVX state: FMA, AVX, F16C (leaf 1), AVX2 (leaf 7). */
 #define C1_ECX_AVX_OK		(BIT(12) | BIT(28) | BIT(29))
 #define C7_EBX_AVX_OK		BIT(5)
+#define C1_ECX_X2APIC		BIT(21)
+#define C1_EDX_APIC		BIT(9)
 #define C1_EDX_OK	(BIT(0) /* FPU */ | BIT(1) /* VME */ | BIT(2) /* DE */ | \
 			 BIT(3) /* PSE */ | BIT(4) /* TSC */ | BIT(5) /* MSR */ | \
 			 BIT(6) /* PAE */ | BIT(8) /* CX8 */ | BIT(11) /* SEP */ | \
@@ -92,8 +97,8 @@ static bool mkvm_cpuid_supported(struct kvm_cpuid_entry2 *e, u32 fn, u32 idx)
 			ok |= C1_ECX_AVX_OK;
 		/* APIC ID, logical count: per vCPU at lookup time. */
 		e->ebx &= 0x0000ffff;
-		e->ecx = (e->ecx & ok) | C1_ECX_HYPERVISOR;
-		e->edx &= C1_EDX_OK;
+		e->ecx = (e->ecx & ok) | C1_ECX_HYPERVISOR | C1_ECX_X2APIC;
+		e->edx = (e->edx & C1_EDX_OK) | C1_EDX_APIC;
 		return true;
 	}
 	case 7:

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * x86/fpu.c - KVM_GET/SET_FPU and KVM_GET/SET_MP_STATE.
+ * x86/fpu.c - KVM_GET/SET_FPU.
  *
  * The guest's x87/SSE state is the legacy (FXSAVE-format) region of its
  * XSAVE area (Intel SDM Vol. 1 10.5.1, Table 10-2; AMD APM Vol. 5 FXSAVE),
@@ -9,12 +9,11 @@
  * field, so the ioctls are copies with the FXSAVE offsets spelled out
  * below.
  *
- * MP state (api.rst 4.38, 4.39): without an in-kernel local APIC a vCPU is
- * always KVM_MP_STATE_RUNNABLE - HLT is an exit to userspace - and KVM
- * refuses any other state there; so does minikvm.
+ * MP state (api.rst 4.38, 4.39) lives in x86/irq.c with the in-kernel
+ * local APIC it depends on.
  *
- * Non-goals for now: wait-for-SIPI and halted states (they arrive with the in-kernel
- * irqchip, issue 5).
+ * Non-goals: the extended state beyond SSE, which KVM_GET/SET_XSAVE carry
+ * (x86/xsave.c).
  */
 #include <linux/kvm.h>
 #include <linux/string.h>
@@ -82,18 +81,4 @@ int mkvm_vcpu_set_fpu(struct mkvm_vcpu *vcpu, const struct kvm_fpu *fpu)
 	memcpy(fx + FX_MXCSR, &fpu->mxcsr, 4);
 	mkvm_fpu_legacy_changed(vcpu);
 	return 0;
-}
-
-/**
- * mkvm_vcpu_set_mp_state() - KVM_SET_MP_STATE
- * @vcpu:  the vCPU
- * @state: the requested state
- *
- * Return: 0 for KVM_MP_STATE_RUNNABLE, -EINVAL for anything else (no
- * in-kernel irqchip yet, the same answer KVM gives without one).
- */
-int mkvm_vcpu_set_mp_state(struct mkvm_vcpu *vcpu,
-			   const struct kvm_mp_state *state)
-{
-	return state->mp_state == KVM_MP_STATE_RUNNABLE ? 0 : -EINVAL;
 }

@@ -18,11 +18,15 @@
  * in KVM_EXIT_INTERNAL_ERROR (suberror EMULATION, with the address, RIP and
  * the instruction bytes in data[]); the host is never at risk.
  *
+ * Before any of that reaches userspace, the decoded access is offered to
+ * the vCPU's local APIC page (x86/lapic.c) and then to the in-kernel MMIO
+ * bus (iobus.c: the IOAPIC, ioeventfds); when one of them takes it the
+ * guest continues without an exit.
+ *
  * Non-goals for now: injecting #PF/#GP when the fetch itself faults (it
  * cannot for an instruction that just executed unless another vCPU changed
  * the page tables; such a guest gets an internal error), string and
- * read-modify-write instructions, in-kernel MMIO devices (ioeventfd and
- * the APIC page come with issue 5), PAE PDPTE registers on VMX.
+ * read-modify-write instructions, PAE PDPTE registers on VMX.
  */
 #include <linux/kvm.h>
 #include <asm/traps.h>
@@ -69,6 +73,9 @@ void mkvm_guest_walk_env(struct mkvm_vcpu *vcpu, const struct kvm_sregs *s,
 	env->flags = mkvm_ops->walk_flags;
 	env->read_gpa = mkvm_walk_read_gpa;
 	env->ctx = vcpu->vm;
+	/* VMX keeps a PAE guest's PDPTEs in the VMCS, not at CR3. */
+	if (mkvm_ops->pdptrs)
+		env->pdptrs = mkvm_ops->pdptrs(vcpu);
 }
 
 static int mkvm_mmio_fail(struct mkvm_vcpu *vcpu, u64 gpa, u64 rip,
@@ -84,6 +91,27 @@ static int mkvm_mmio_fail(struct mkvm_vcpu *vcpu, u64 gpa, u64 rip,
 	run->internal.data[1] = rip;
 	memcpy(&run->internal.data[2], bytes, min(n, 16u));
 	return 0;
+}
+
+/* The local APIC page, then the MMIO bus; true when one took the access. */
+static bool mkvm_mmio_in_kernel(struct mkvm_vcpu *vcpu, u64 gpa,
+				const struct mkvm_insn *insn,
+				struct kvm_regs *regs)
+{
+	u64 *reg = mkvm_gpr(regs, insn->reg);
+	u64 data = 0;
+
+	if (insn->write) {
+		data = mkvm_insn_write_data(insn, *reg);
+		return mkvm_lapic_mmio(vcpu, gpa, true, insn->size, &data) ||
+		       !mkvm_io_bus_write(vcpu, MKVM_MMIO_BUS, gpa, insn->size,
+					  &data);
+	}
+	if (!mkvm_lapic_mmio(vcpu, gpa, false, insn->size, &data) &&
+	    mkvm_io_bus_read(vcpu, MKVM_MMIO_BUS, gpa, insn->size, &data))
+		return false;
+	*reg = mkvm_insn_read_result(insn, *reg, data);
+	return true;
 }
 
 /**
@@ -116,8 +144,9 @@ int mkvm_inject_walk_fault(struct mkvm_vcpu *vcpu, int err, u64 gva, u32 ec)
  * @gpa:   the guest-physical address of the access
  * @write: the fault says it was a write
  *
- * Return: 0 with vcpu->run filled (KVM_EXIT_MMIO or an internal error),
- * or 1 when the guest takes a #PF instead (the instruction fetch faulted).
+ * Return: 1 to re-enter (an in-kernel device took the access, or the
+ * guest takes a #PF: the instruction fetch faulted), else 0 with
+ * vcpu->run filled (KVM_EXIT_MMIO or an internal error).
  */
 int mkvm_handle_mmio(struct mkvm_vcpu *vcpu, u64 gpa, bool write)
 {
@@ -167,6 +196,14 @@ int mkvm_handle_mmio(struct mkvm_vcpu *vcpu, u64 gpa, bool write)
 		return mkvm_mmio_fail(vcpu, gpa, regs.rip, bytes, done);
 
 	mkvm_stat_inc(vcpu, MKVM_STAT_MMIO);
+	if (mkvm_mmio_in_kernel(vcpu, gpa, &insn, &regs)) {
+		regs.rip += insn.len;
+		if (mode != MKVM_MODE_64)
+			regs.rip = (u32)regs.rip;
+		mkvm_ops->set_regs(vcpu, &regs);
+		return 1;
+	}
+
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = insn.size;

@@ -23,8 +23,8 @@
  * already carries (EFER, FS/GS base, APIC_BASE).
  *
  * Non-goals for now: SPEC_CTRL and other speculation MSRs, performance
- * counters, MCE banks, x2APIC MSRs (no in-kernel APIC yet),
- * KVM_GET_MSR_FEATURE_INDEX_LIST.
+ * counters, MCE banks, KVM_GET_MSR_FEATURE_INDEX_LIST. The x2APIC MSRs and
+ * IA32_TSC_DEADLINE belong to the in-kernel local APIC (x86/lapic.c).
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -73,12 +73,15 @@ static int mkvm_fixed_mtrr_index(u32 msr)
 static int mkvm_common_get(struct mkvm_vcpu *vcpu, u32 msr, u64 *data)
 {
 	struct mkvm_vcpu_msrs *m = &vcpu->msrs;
-	int i = mkvm_fixed_mtrr_index(msr);
+	int i = mkvm_fixed_mtrr_index(msr), r;
 
 	if (i >= 0) {
 		*data = m->mtrr_fixed[i];
 		return 0;
 	}
+	r = mkvm_lapic_get_msr(vcpu, msr, data);
+	if (r != -ENOENT)
+		return r;
 	switch (msr) {
 	case MSR_IA32_APICBASE:
 		*data = m->apic_base;
@@ -108,8 +111,9 @@ static int mkvm_common_set(struct mkvm_vcpu *vcpu, u32 msr, u64 data,
 			   bool host)
 {
 	struct mkvm_vcpu_msrs *m = &vcpu->msrs;
-	int i = mkvm_fixed_mtrr_index(msr), b;
+	int i = mkvm_fixed_mtrr_index(msr), b, r;
 	u64 phys_mask = GENMASK_ULL(boot_cpu_data.x86_phys_bits - 1, 12);
+	u64 old;
 
 	if (i >= 0) {
 		for (b = 0; b < 8; b++)
@@ -118,6 +122,9 @@ static int mkvm_common_set(struct mkvm_vcpu *vcpu, u32 msr, u64 data,
 		m->mtrr_fixed[i] = data;
 		return 0;
 	}
+	r = mkvm_lapic_set_msr(vcpu, msr, data, host);
+	if (r != -ENOENT)
+		return r;
 	switch (msr) {
 	case MSR_IA32_APICBASE:
 		/* BSP (8), x2APIC (10), enable (11), base; rest reserved. */
@@ -126,7 +133,16 @@ static int mkvm_common_set(struct mkvm_vcpu *vcpu, u32 msr, u64 data,
 		/* The BSP flag is the platform's, not the guest's. */
 		if (!host && ((data ^ m->apic_base) & BIT(8)))
 			return -EINVAL;
-		m->apic_base = data;
+		/* x2APIC needs the APIC enabled (SDM 10.12.1, Table 10-5). */
+		if ((data & X2APIC_ENABLE) && !(data & MSR_IA32_APICBASE_ENABLE))
+			return -EINVAL;
+		/* x2APIC -> xAPIC only through disabled (10.12.5), guests only. */
+		if (!host && (m->apic_base & X2APIC_ENABLE) &&
+		    (data & MSR_IA32_APICBASE_ENABLE) && !(data & X2APIC_ENABLE))
+			return -EINVAL;
+		old = m->apic_base;
+		WRITE_ONCE(m->apic_base, data);
+		mkvm_lapic_set_base(vcpu, old);
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
 		m->misc_enable = data;

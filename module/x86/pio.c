@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * x86/pio.c - string port I/O (INS, OUTS, with or without REP).
+ * x86/pio.c - string port I/O (INS, OUTS, with or without REP), and plain
+ * IN/OUT answered by in-kernel devices.
  *
  * A plain IN/OUT moves AL/AX/EAX and the vendor handles it. INS/OUTS move
  * guest memory instead: OUTS reads from seg:rSI (DS unless overridden), INS
@@ -23,8 +24,13 @@
  * the port read first and faults on the write, so on /dev/kvm userspace
  * sees one KVM_EXIT_IO more before the same #PF.
  *
- * Non-goals for now: #GP for bad segments and segment limit checks (the
- * VM gets KVM_EXIT_INTERNAL_ERROR instead).
+ * mkvm_pio_in_kernel() offers a plain IN/OUT to the in-kernel I/O bus
+ * (iobus.c: ioeventfds, the inert PIC) before the vendor turns it into
+ * KVM_EXIT_IO.
+ *
+ * Non-goals for now: string I/O to in-kernel devices, #GP for bad
+ * segments and segment limit checks (the VM gets KVM_EXIT_INTERNAL_ERROR
+ * instead).
  */
 #include <linux/kvm.h>
 #include <asm/processor-flags.h>
@@ -249,4 +255,42 @@ int mkvm_complete_string_pio_in(struct mkvm_vcpu *vcpu)
 {
 	return mkvm_write_guest(vcpu->vm, vcpu->pending_ins_gpa, vcpu->pio_page,
 				vcpu->pending_ins_count * vcpu->pending_io_size);
+}
+
+/**
+ * mkvm_pio_in_kernel() - let an in-kernel device take a plain IN/OUT
+ * @vcpu: the vCPU
+ * @in:   IN rather than OUT
+ * @size: 1, 2 or 4
+ * @port: the port
+ *
+ * An OUT writes AL/AX/EAX to the device; an IN puts the device's answer
+ * into them with the usual rules (8/16-bit keep the rest of RAX, 32-bit
+ * zero-extends, SDM Vol. 1 3.4.1.1). The caller moves RIP on.
+ *
+ * Return: true when a device handled it.
+ */
+bool mkvm_pio_in_kernel(struct mkvm_vcpu *vcpu, bool in, unsigned int size,
+			u16 port)
+{
+	struct kvm_regs regs;
+	u32 data = 0;
+
+	if (!rcu_access_pointer(vcpu->vm->buses[MKVM_PIO_BUS]))
+		return false;
+	mkvm_ops->get_regs(vcpu, &regs);
+	if (!in) {
+		data = regs.rax;
+		return !mkvm_io_bus_write(vcpu, MKVM_PIO_BUS, port, size, &data);
+	}
+	if (mkvm_io_bus_read(vcpu, MKVM_PIO_BUS, port, size, &data))
+		return false;
+	if (size == 1)
+		regs.rax = (regs.rax & ~0xffULL) | (u8)data;
+	else if (size == 2)
+		regs.rax = (regs.rax & ~0xffffULL) | (u16)data;
+	else
+		regs.rax = data;
+	mkvm_ops->set_regs(vcpu, &regs);
+	return true;
 }

@@ -19,8 +19,15 @@
 
 #include "../minikvm.h"
 
-/* CR4 bits a guest may set on this host (SDM Vol. 3A 2.5). */
-static u64 mkvm_cr4_allowed(void)
+/**
+ * mkvm_cr4_allowed() - CR4 bits a guest may set on this host
+ *
+ * Description: SDM Vol. 3A 2.5. Also used by the VMX backend for a guest
+ * MOV to CR4.
+ *
+ * Return: the mask of allowed bits.
+ */
+u64 mkvm_cr4_allowed(void)
 {
 	u64 ok = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
 		 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |

@@ -164,6 +164,20 @@ static void write_idt(struct gl_vm *vm)
 	}
 }
 
+void gl_idt_set(struct gl_vcpu *vcpu, int vector, const void *handler)
+{
+	uint64_t *idt = gl_hva(vcpu->vm, GL_IDT_GPA);
+	uint64_t h = (uint64_t)handler;
+	struct kvm_sregs sregs;
+
+	idt[2 * vector] = (h & 0xffff) | (uint64_t)GL_SEL_CODE64 << 16 |
+			  0x8eULL << 40 | ((h >> 16) & 0xffff) << 48;
+	idt[2 * vector + 1] = h >> 32;
+	gl_get_sregs(vcpu, &sregs);
+	sregs.idt.limit = 256 * 16 - 1;	/* the whole IDT page */
+	gl_set_sregs(vcpu, &sregs);
+}
+
 void gl_vm_create(struct gl_vm *vm, int kvm_fd)
 {
 	struct kvm_userspace_memory_region region = { 0 };

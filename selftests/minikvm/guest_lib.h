@@ -129,6 +129,12 @@ void gl_load_asm(struct gl_vcpu *vcpu, enum gl_mode mode,
 /* 64-bit guest that calls @fn(@arg), then reports GL_UCALL_DONE. */
 void gl_vcpu_setup_c(struct gl_vcpu *vcpu, void (*fn)(uint64_t),
 		     uint64_t arg);
+/*
+ * Point IDT vector @vector of the VM at @handler (64-bit interrupt gate)
+ * and extend @vcpu's IDT limit to all 256 vectors. Call after
+ * gl_vcpu_setup*(). The IDT page is shared by every vCPU of the VM.
+ */
+void gl_idt_set(struct gl_vcpu *vcpu, int vector, const void *handler);
 /* Hand the vCPU the device's KVM_GET_SUPPORTED_CPUID table. */
 int gl_set_supported_cpuid(struct gl_vcpu *vcpu);
 /* Allocated KVM_GET_SUPPORTED_CPUID result (free() it), or NULL. */

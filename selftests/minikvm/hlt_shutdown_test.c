@@ -9,6 +9,11 @@
  * delivered (IDT limit 0) escalates to #DF and then to a triple fault,
  * which KVM reports as KVM_EXIT_SHUTDOWN; the host must survive it.
  *
+ * Also: a guest that walks from real mode to 64-bit long mode on its own
+ * (MOV to CR0/CR4/CR3, WRMSR EFER.LME, far jumps), then halts. On VMX the
+ * CR0/CR4 writes exit and minikvm emulates them (EFER.LMA and "IA-32e mode
+ * guest" follow CR0.PG); on SVM the CPU does it all in the guest.
+ *
  * minikvm: skipped without KVM_CAP_USER_MEMORY; the MP_STATE check also
  * needs KVM_CAP_MP_STATE.
  */
@@ -61,6 +66,66 @@ TEST_F(dev, hlt_prot32)
 TEST_F(dev, hlt_long64)
 {
 	run_hlt(_metadata, self, GL_MODE_LONG64, hlt_long64, hlt_long64_end);
+}
+
+/*
+ * Real mode -> 32-bit protected mode -> long mode, as a boot loader does,
+ * with the GDT and page tables guest_lib.c wrote (GL_*_GPA). The GDTR
+ * pseudo-descriptor is at GL_DATA_GPA; far-jump targets are absolute, so
+ * they are computed from the blob's load address GL_CODE_GPA.
+ */
+#define MODE_TARGET(l)	"(" GL_XSTR(GL_CODE_GPA) " + " #l " - mode_switch)"
+GL_GUEST_ASM(mode_switch, 16,
+	"cli\n"
+	"lgdtl " GL_XSTR(GL_DATA_GPA) "\n"
+	"mov %cr0, %eax\n"
+	"or $1, %eax\n"			/* CR0.PE */
+	"mov %eax, %cr0\n"
+	"ljmpl $" GL_XSTR(GL_SEL_CODE32) ", $" MODE_TARGET(ms_32) "\n"
+	".code32\n"
+	"ms_32: mov $" GL_XSTR(GL_SEL_DATA) ", %ax\n"
+	"mov %ax, %ds\n mov %ax, %es\n mov %ax, %ss\n"
+	"mov %cr4, %eax\n"
+	"or $0x20, %eax\n"			/* CR4.PAE */
+	"mov %eax, %cr4\n"
+	"mov $" GL_XSTR(GL_PML4_GPA) ", %eax\n"
+	"mov %eax, %cr3\n"
+	"mov $0xc0000080, %ecx\n"		/* EFER.LME */
+	"rdmsr\n or $0x100, %eax\n wrmsr\n"
+	"mov %cr0, %eax\n"
+	"or $0x80000000, %eax\n"		/* CR0.PG: long mode is active */
+	"mov %eax, %cr0\n"
+	"ljmpl $" GL_XSTR(GL_SEL_CODE64) ", $" MODE_TARGET(ms_64) "\n"
+	".code64\n"
+	"ms_64: mov $0xc0000080, %ecx\n"
+	"rdmsr\n"
+	"out %eax, $0x71\n"			/* EFER as the guest sees it */
+	"hlt\n");
+
+TEST_F(dev, mode_switch_real_to_long64)
+{
+	struct kvm_sregs sregs;
+	struct { uint16_t limit; uint32_t base; } __attribute__((packed)) gdtr = {
+		6 * 8 - 1, GL_GDT_GPA,
+	};
+
+	memcpy(gl_hva(&self->vm, GL_DATA_GPA), &gdtr, sizeof(gdtr));
+	gl_load_asm(&self->vcpu, GL_MODE_REAL, mode_switch, mode_switch_end);
+
+	gl_expect_exit(_metadata, &self->vcpu, KVM_EXIT_IO);
+	EXPECT_EQ(0x71, self->vcpu.run->io.port);
+	EXPECT_EQ(4, self->vcpu.run->io.size);
+	/* LME | LMA: the CPU (or minikvm) activated long mode. */
+	EXPECT_EQ(0x500, *(uint32_t *)gl_pio_data(&self->vcpu));
+	gl_expect_exit(_metadata, &self->vcpu, KVM_EXIT_HLT);
+
+	gl_get_sregs(&self->vcpu, &sregs);
+	EXPECT_EQ(0x500, sregs.efer & 0x500);
+	EXPECT_EQ(0x80000001, sregs.cr0 & 0x80000001);
+	EXPECT_EQ(0x20, sregs.cr4 & 0x20);
+	EXPECT_EQ(GL_PML4_GPA, sregs.cr3);
+	EXPECT_EQ(1, sregs.cs.l);
+	EXPECT_EQ(GL_SEL_CODE64, sregs.cs.selector);
 }
 
 /* #UD with an empty IDT: #GP, #DF, then the triple fault. */

@@ -34,6 +34,16 @@ static const long mkvm_implemented_caps[] = {
 	/* Extended state (x86/xsave.c). */
 	KVM_CAP_XSAVE,
 	KVM_CAP_XCRS,
+	/* In-kernel irqchip and eventfds (issue 5). */
+	KVM_CAP_IRQCHIP,
+	KVM_CAP_IOEVENTFD,
+	KVM_CAP_IOEVENTFD_ANY_LENGTH,
+	KVM_CAP_IRQFD,
+	KVM_CAP_IRQFD_RESAMPLE,
+	KVM_CAP_IRQ_ROUTING,
+	KVM_CAP_SIGNAL_MSI,
+	KVM_CAP_IRQ_INJECT_STATUS,
+	KVM_CAP_TSC_DEADLINE_TIMER,
 };
 
 FIXTURE(dev) {

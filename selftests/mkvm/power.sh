@@ -15,7 +15,7 @@ for how in poweroff reboot; do
 	cat "$GUEST_ROOT" "$WORK/$how.cpio" > "$WORK/root-$how.cpio"
 	"$MKVM" run --dev "$DEV" --kernel "$GUEST_KERNEL" --initrd "$WORK/root-$how.cpio" \
 		--modules "$GUEST_MODULES" --mem 256M --quiet --timeout 240 \
-		< /dev/null > "$LOG" 2>&1
+		${L2_TSC:+--append "$L2_TSC"} < /dev/null > "$LOG" 2>&1
 	RC=$?
 	grep -q "about to $how" "$LOG" || fail "$how: /init did not run"
 	[ "$RC" -eq 0 ] || fail "$how: mkvm exited $RC, expected 0"

@@ -5,7 +5,8 @@
 need_dev
 t0=$(date +%s)
 "$MKVM" run --dev "$DEV" --kernel "$GUEST_KERNEL" --initrd "$GUEST_ROOT" \
-	--modules "$GUEST_MODULES" --mem 256M --quiet --timeout 15 -- /bin/sleep 1000 \
+	--modules "$GUEST_MODULES" --mem 256M --quiet --timeout 15 \
+	${L2_TSC:+--append "$L2_TSC"} -- /bin/sleep 1000 \
 	< /dev/null > "$LOG" 2>&1
 RC=$?
 el=$(( $(date +%s) - t0 ))

@@ -25,7 +25,11 @@
  *
  * Nested page faults outside RAM go to the shared MMIO path (x86/mmio.c).
  *
- * Non-goals for now: string I/O.
+ * Port I/O is offered to the in-kernel I/O bus (iobus.c) first; HLT sleeps
+ * in the kernel when there is an in-kernel APIC (x86/irq.c); VINTR and
+ * IRET exits belong to interrupt and NMI injection (intr.c).
+ *
+ * Non-goals for now: string I/O to in-kernel devices.
  */
 #include <linux/kvm.h>
 #include <asm/traps.h>
@@ -53,6 +57,8 @@ static void mkvm_svm_skip(struct mkvm_vcpu *vcpu, unsigned int len)
 		vmcb->save.rip = vmcb->control.next_rip;
 	else
 		vmcb->save.rip += len;
+	/* The STI/MOV SS shadow covers one instruction: this one (15.21.5). */
+	vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
 }
 
 static int mkvm_svm_internal_error(struct mkvm_vcpu *vcpu, u32 suberror)
@@ -85,6 +91,13 @@ static int mkvm_svm_exit_io(struct mkvm_vcpu *vcpu)
 		return mkvm_handle_string_pio(vcpu, info & IOIO_TYPE_IN, size,
 					      info >> IOIO_PORT_SHIFT,
 					      vmcb->control.exit_info_2);
+	/* In-kernel devices (ioeventfd, the PIC ports) first: no exit. */
+	if (mkvm_pio_in_kernel(vcpu, info & IOIO_TYPE_IN, size,
+			       info >> IOIO_PORT_SHIFT)) {
+		vmcb->save.rip = vmcb->control.exit_info_2;
+		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+		return 1;
+	}
 
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = (info & IOIO_TYPE_IN) ? KVM_EXIT_IO_IN :
@@ -228,8 +241,12 @@ int mkvm_svm_handle_exit(struct mkvm_vcpu *vcpu)
 	case SVM_EXIT_HLT:
 		mkvm_stat_inc(vcpu, MKVM_STAT_HLT);
 		mkvm_svm_skip(vcpu, 1);		/* F4 */
-		run->exit_reason = KVM_EXIT_HLT;
-		return 0;
+		/* In the kernel with an irqchip, else KVM_EXIT_HLT. */
+		return mkvm_vcpu_halt(vcpu);
+	case SVM_EXIT_VINTR:
+		return mkvm_svm_exit_vintr(vcpu);
+	case SVM_EXIT_IRET:
+		return mkvm_svm_exit_iret(vcpu);
 	case SVM_EXIT_CPUID: {
 		unsigned long *g = svm->regs;
 		u32 a = svm->vmcb->save.rax, b, c = g[MKVM_R_RCX], d;

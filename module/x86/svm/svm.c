@@ -142,4 +142,11 @@ const struct mkvm_arch_ops mkvm_svm_ops = {
 	.get_msr = mkvm_svm_get_msr,
 	.set_msr = mkvm_svm_set_msr,
 	.queue_exception = mkvm_svm_inject_exception,
+	.vcpu_reset = mkvm_svm_vcpu_reset,
+	.irq_allowed = mkvm_svm_irq_allowed,
+	.inject_irq = mkvm_svm_inject_irq,
+	.enable_irq_window = mkvm_svm_enable_irq_window,
+	.nmi_allowed = mkvm_svm_nmi_allowed,
+	.inject_nmi = mkvm_svm_inject_nmi,
+	.enable_nmi_window = mkvm_svm_enable_nmi_window,
 };

@@ -56,6 +56,8 @@ struct mkvm_svm_vm {
  * @asid_gen:	That CPU's ASID generation when @asid was handed out.
  * @need_flush:	Guest translations may be stale (SET_SREGS, reset): take
  *		a fresh ASID before the next entry.
+ * @awaiting_iret: The NMI handler's IRET was intercepted (intr.c).
+ * @nmi_iret_rip: Where that IRET is; the NMI mask lifts once RIP moved.
  */
 struct mkvm_svm_vcpu {
 	struct vmcb *vmcb;
@@ -65,6 +67,8 @@ struct mkvm_svm_vcpu {
 	int asid_cpu;
 	u64 asid_gen;
 	bool need_flush;
+	bool awaiting_iret;
+	u64 nmi_iret_rip;
 };
 
 /* Register slots of struct mkvm_svm_vcpu.regs (same order as the SDM's encoding). */
@@ -108,6 +112,17 @@ void mkvm_svm_get_sregs(struct mkvm_vcpu *vcpu, struct kvm_sregs *sregs);
 void mkvm_svm_set_sregs(struct mkvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 void mkvm_svm_inject_exception(struct mkvm_vcpu *vcpu, u8 vector,
 			       bool has_error, u32 error, u64 cr2);
+
+/* intr.c */
+bool mkvm_svm_irq_allowed(struct mkvm_vcpu *vcpu);
+void mkvm_svm_inject_irq(struct mkvm_vcpu *vcpu, u8 vector);
+void mkvm_svm_enable_irq_window(struct mkvm_vcpu *vcpu);
+bool mkvm_svm_nmi_allowed(struct mkvm_vcpu *vcpu);
+void mkvm_svm_inject_nmi(struct mkvm_vcpu *vcpu);
+void mkvm_svm_enable_nmi_window(struct mkvm_vcpu *vcpu);
+int mkvm_svm_exit_vintr(struct mkvm_vcpu *vcpu);
+int mkvm_svm_exit_iret(struct mkvm_vcpu *vcpu);
+void mkvm_svm_complete_events(struct mkvm_vcpu *vcpu);
 
 /* msr.c */
 int mkvm_svm_get_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 *data);

@@ -17,7 +17,9 @@
  *
  * The companion file for Intel is x86/vmx/vcpu.c.
  *
- * Non-goals for now: event injection beyond exceptions, XSAVE state
+ * Interrupts and NMIs are injected by intr.c, decided by x86/irq.c.
+ *
+ * Non-goals for now: XSAVE state
  * (x87/SSE only), TSC offsetting, LBR virtualisation.
  */
 #include <linux/mm.h>
@@ -110,6 +112,7 @@ void mkvm_svm_vcpu_reset(struct mkvm_vcpu *vcpu)
 	save->dr7 = 0x400;
 	save->g_pat = 0x0007040600070406ULL;	/* the PAT reset value */
 
+	svm->awaiting_iret = false;
 	memset(svm->regs, 0, sizeof(svm->regs));
 	/* EDX = family/model/stepping after reset; KVM reports 0x600. */
 	svm->regs[MKVM_R_RDX] = 0x600;
@@ -230,7 +233,17 @@ void mkvm_svm_inject_exception(struct mkvm_vcpu *vcpu, u8 vector,
 int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	u8 cr8 = 0;
 	int r;
+
+	/* What to deliver is the common code's choice (x86/irq.c). */
+	mkvm_inject_pending(vcpu);
+	if (vcpu->lapic) {
+		/* CR8 is TPR[7:4] (APM 15.21.1); the guest may use either. */
+		cr8 = mkvm_lapic_get_tpr(vcpu) >> 4;
+		c->int_ctl = (c->int_ctl & ~V_TPR_MASK) | cr8;
+	}
 
 	/*
 	 * kernel_fpu_begin() parks the VMM thread's own FPU registers in
@@ -241,7 +254,8 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	local_irq_disable();
 
 	/* Checked again with interrupts off: a kick now cannot be lost. */
-	if (mkvm_xfer_work_pending()) {
+	if (mkvm_xfer_work_pending() ||
+	    (vcpu->lapic && mkvm_entry_must_abort(vcpu))) {
 		local_irq_enable();
 		kernel_fpu_end();
 		return 1;
@@ -249,6 +263,7 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 
 	mkvm_svm_pick_asid(vcpu, smp_processor_id());
 	if (mkvm_fpu_enter(vcpu)) {
+		WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
 		local_irq_enable();
 		kernel_fpu_end();
 		pr_err_ratelimited("guest FPU image would not load\n");
@@ -263,6 +278,7 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	asm volatile("vmsave %%rax" : : "a" (mkvm_svm_host_save_pa()) : "memory");
 	trace_mkvm_entry(vcpu->id, svm->vmcb->save.rip);
 	r = mkvm_svm_vmrun(svm->vmcb_pa, svm->regs, mkvm_svm_host_save_pa());
+	WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
 	asm volatile("stgi" ::: "memory");
 
 	mkvm_fpu_exit(vcpu);
@@ -283,6 +299,9 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 		vcpu->run->fail_entry.hardware_entry_failure_reason = -1;
 		return 0;
 	}
+	if (vcpu->lapic && (c->int_ctl & V_TPR_MASK) != cr8)
+		mkvm_lapic_set_tpr(vcpu, (c->int_ctl & V_TPR_MASK) << 4);
+	mkvm_svm_complete_events(vcpu);
 	return mkvm_svm_handle_exit(vcpu);
 }
 

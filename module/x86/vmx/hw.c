@@ -16,11 +16,23 @@
  * which cannot happen here because CR4.VMXE was clear, but is checked
  * anyway, SDM 31.4 "VM Instruction Error Numbers", error 15).
  *
+ * The other per-CPU VMX state lives here too: which VMCSs are active on
+ * this CPU and which one is current (SDM 25.11.1-25.11.3). A VMCS is made
+ * active and current by VMPTRLD and stays active on that CPU until VMCLEAR
+ * there writes its cached state back to memory; only then may another CPU
+ * load it. So every CPU keeps a list of the VMCSs active on it, and
+ * leaving VMX operation (last VM gone, CPU hot-unplug, reboot, suspend)
+ * VMCLEARs them first - VMXOFF with active VMCSs would lose their state.
+ *
+ * Every VMX instruction's outcome is checked the same way: #UD/#GP through
+ * the exception table, VMfailInvalid (CF=1) and VMfailValid (ZF=1, with a
+ * number in the VM-instruction error field, SDM 31.4) through "jna".
+ *
  * The companion file for AMD is x86/svm/hw.c.
  *
  * Non-goals: SMX/TXT (VMXON inside SMX), and programming
  * IA32_FEATURE_CONTROL ourselves (Linux locks it at boot, see
- * arch/x86/kernel/cpu/feat_ctl.c).
+ * arch/x86/kernel/cpu/feat_ctl.c); shadow VMCS.
  */
 #include <linux/percpu.h>
 #include <linux/gfp.h>
@@ -37,6 +49,266 @@
 
 /* One VMXON region per possible CPU, allocated at load (never in an IPI). */
 static DEFINE_PER_CPU(struct page *, mkvm_vmxon_region);
+/*
+ * The VMCSs active on each CPU (struct mkvm_vmx_vcpu.loaded_link) and the
+ * current one. Changed only on their own CPU with interrupts disabled, so
+ * the VMCLEAR IPI and CPU-disable path see a consistent list.
+ */
+static DEFINE_PER_CPU(struct list_head, mkvm_loaded_vmcss);
+static DEFINE_PER_CPU(struct mkvm_vmx_vcpu *, mkvm_current_vmcs);
+
+/*
+ * The I/O bitmaps A and B (SDM 25.6.4, one bit per port, two pages) and
+ * the MSR bitmap (25.6.9, four 1 KiB quarters: read low, read high, write
+ * low, write high). All bits set: every port and every MSR access exits
+ * (MSRs outside both ranges always exit). Shared by every vCPU.
+ */
+phys_addr_t mkvm_vmx_io_bitmap_pa, mkvm_vmx_msr_bitmap_pa;
+static struct page *mkvm_io_bitmap, *mkvm_msr_bitmap;
+
+/* The VM-instruction error number of the last VMfailValid (SDM 31.4). */
+u32 mkvm_vmx_insn_error(void)
+{
+	u64 err = 0;
+
+	asm goto("1: vmread %[field], %[err]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fail])
+		 : [err] "=r" (err) : [field] "r" ((u64)VM_INSTRUCTION_ERROR)
+		 : "cc" : fail);
+	return err;
+fail:
+	return 0;
+}
+
+/**
+ * mkvm_vmread() - read a field of the current VMCS
+ * @field: the field encoding (SDM Appendix B)
+ *
+ * Return: the value, or 0 after printing why VMREAD failed.
+ */
+u64 mkvm_vmread(unsigned long field)
+{
+	u64 value;
+
+	asm goto("1: vmread %[field], %[value]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : [value] "=r" (value) : [field] "r" ((u64)field)
+		 : "cc" : fail, fault);
+	return value;
+fail:
+	pr_err_ratelimited("VMREAD %#lx failed (VM-instruction error %u)\n",
+			   field, mkvm_vmx_insn_error());
+	return 0;
+fault:
+	pr_err_ratelimited("VMREAD %#lx faulted: not in VMX operation\n", field);
+	return 0;
+}
+
+/**
+ * mkvm_vmwrite() - write a field of the current VMCS
+ * @field: the field encoding (SDM Appendix B)
+ * @value: the value
+ *
+ * A failure (read-only field, no current VMCS) is printed; the next VM
+ * entry then fails its checks and the VM gets KVM_EXIT_FAIL_ENTRY.
+ */
+void mkvm_vmwrite(unsigned long field, u64 value)
+{
+	asm goto("1: vmwrite %[value], %[field]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : [field] "r" ((u64)field), [value] "rm" (value)
+		 : "cc" : fail, fault);
+	return;
+fail:
+	pr_err_ratelimited("VMWRITE %#lx = %#llx failed (VM-instruction error %u)\n",
+			   field, value, mkvm_vmx_insn_error());
+	return;
+fault:
+	pr_err_ratelimited("VMWRITE %#lx faulted: not in VMX operation\n", field);
+}
+
+/**
+ * mkvm_vmclear() - VMCLEAR: flush a VMCS to memory, launch state "clear"
+ * @pa: its physical address
+ *
+ * Return: 0, -EIO (VMfail) or -EFAULT (fault).
+ */
+int mkvm_vmclear(phys_addr_t pa)
+{
+	u64 p = pa;
+
+	asm goto("1: vmclear %[pa]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : [pa] "m" (p) : "cc", "memory" : fail, fault);
+	return 0;
+fail:
+	return -EIO;
+fault:
+	return -EFAULT;
+}
+
+/**
+ * mkvm_vmptrld() - VMPTRLD: make a VMCS active and current on this CPU
+ * @pa: its physical address
+ *
+ * Return: 0, -EIO (VMfail) or -EFAULT (fault).
+ */
+int mkvm_vmptrld(phys_addr_t pa)
+{
+	u64 p = pa;
+
+	asm goto("1: vmptrld %[pa]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : [pa] "m" (p) : "cc", "memory" : fail, fault);
+	return 0;
+fail:
+	return -EIO;
+fault:
+	return -EFAULT;
+}
+
+/**
+ * mkvm_invept() - INVEPT (SDM Vol. 3C 29.4.3.1, Vol. 2B "INVEPT")
+ * @type: 1 single-context, 2 global
+ * @eptp: the EPT pointer (single-context)
+ *
+ * Return: 0, -EIO (VMfail) or -EFAULT (fault).
+ */
+int mkvm_invept(unsigned long type, u64 eptp)
+{
+	struct { u64 eptp, gpa; } desc = { eptp, 0 };
+
+	asm goto("1: invept %[desc], %[type]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : [desc] "m" (desc), [type] "r" (type)
+		 : "cc", "memory" : fail, fault);
+	return 0;
+fail:
+	return -EIO;
+fault:
+	return -EFAULT;
+}
+
+/**
+ * mkvm_invvpid() - INVVPID (SDM Vol. 3C 29.4.3.3, Vol. 2B "INVVPID")
+ * @type: 1 single-context, 2 all-context
+ * @vpid: the VPID (single-context)
+ *
+ * Return: 0, -EIO (VMfail) or -EFAULT (fault).
+ */
+int mkvm_invvpid(unsigned long type, u16 vpid)
+{
+	struct { u64 vpid, gla; } desc = { vpid, 0 };
+
+	asm goto("1: invvpid %[desc], %[type]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : [desc] "m" (desc), [type] "r" (type)
+		 : "cc", "memory" : fail, fault);
+	return 0;
+fail:
+	return -EIO;
+fault:
+	return -EFAULT;
+}
+
+/* VMCLEAR @arg on this CPU, which must be the one it is active on. */
+static void mkvm_vmx_vmcs_clear_local(void *arg)
+{
+	struct mkvm_vmx_vcpu *vmx = arg;
+	int r;
+
+	lockdep_assert_irqs_disabled();
+	/* Already cleared: this CPU left VMX operation meanwhile. */
+	if (vmx->cpu != smp_processor_id())
+		return;
+	r = mkvm_vmclear(vmx->vmcs_pa);
+	if (r)
+		pr_err_ratelimited("CPU %d: VMCLEAR %s (VM-instruction error %u)\n",
+				   smp_processor_id(),
+				   r == -EFAULT ? "faulted" : "failed",
+				   r == -EIO ? mkvm_vmx_insn_error() : 0);
+	if (this_cpu_read(mkvm_current_vmcs) == vmx)
+		this_cpu_write(mkvm_current_vmcs, NULL);
+	list_del(&vmx->loaded_link);
+	vmx->launched = false;
+	/* The list entry is gone before anyone sees the VMCS as free. */
+	smp_wmb();
+	WRITE_ONCE(vmx->cpu, -1);
+}
+
+/**
+ * mkvm_vmx_vmcs_clear() - VMCLEAR a VMCS on whatever CPU it is active on
+ * @vmx: the vCPU
+ *
+ * Uses an IPI when that is another CPU (SDM 25.11.1: only the CPU holding
+ * a VMCS may VMCLEAR it). A CPU that went offline cleared it already.
+ *
+ * Context: process context, interrupts enabled (may wait for an IPI).
+ */
+void mkvm_vmx_vmcs_clear(struct mkvm_vmx_vcpu *vmx)
+{
+	int cpu = READ_ONCE(vmx->cpu);
+
+	if (cpu >= 0)
+		smp_call_function_single(cpu, mkvm_vmx_vmcs_clear_local, vmx, 1);
+}
+
+/**
+ * mkvm_vmx_vmcs_load() - make the VMCS active and current on this CPU
+ * @vmx: the vCPU; not active on any other CPU (mkvm_vmx_vmcs_clear())
+ * @cpu: this CPU
+ *
+ * Context: preemption disabled.
+ */
+void mkvm_vmx_vmcs_load(struct mkvm_vmx_vcpu *vmx, int cpu)
+{
+	unsigned long flags;
+	int r;
+
+	if (READ_ONCE(vmx->cpu) != cpu) {
+		/* Pairs with the smp_wmb() of the clear. */
+		smp_rmb();
+		local_irq_save(flags);
+		list_add(&vmx->loaded_link, this_cpu_ptr(&mkvm_loaded_vmcss));
+		WRITE_ONCE(vmx->cpu, cpu);
+		local_irq_restore(flags);
+	}
+	if (this_cpu_read(mkvm_current_vmcs) == vmx)
+		return;
+	r = mkvm_vmptrld(vmx->vmcs_pa);
+	if (r) {
+		pr_err_ratelimited("CPU %d: VMPTRLD %s (VM-instruction error %u)\n",
+				   cpu, r == -EFAULT ? "faulted" : "failed",
+				   r == -EIO ? mkvm_vmx_insn_error() : 0);
+		return;
+	}
+	this_cpu_write(mkvm_current_vmcs, vmx);
+	/*
+	 * Another VMCS was current here: keep its guest's branch predictions
+	 * away from this one (and back), as kvm_intel does at VMPTRLD.
+	 */
+	mkvm_ibpb();
+}
+
+/**
+ * mkvm_vmx_vmcs_is_current() - is @vmx this CPU's current VMCS?
+ * @vmx: the vCPU
+ *
+ * Context: preemption disabled.
+ * Return: true when VMREAD/VMWRITE/VM entry would use it.
+ */
+bool mkvm_vmx_vmcs_is_current(struct mkvm_vmx_vcpu *vmx)
+{
+	return this_cpu_read(mkvm_current_vmcs) == vmx &&
+	       READ_ONCE(vmx->cpu) == smp_processor_id();
+}
 
 /**
  * mkvm_vmx_alloc_vmxon_regions() - allocate and stamp the VMXON regions
@@ -46,6 +318,17 @@ static DEFINE_PER_CPU(struct page *, mkvm_vmxon_region);
 int mkvm_vmx_alloc_vmxon_regions(void)
 {
 	unsigned int cpu;
+
+	mkvm_io_bitmap = alloc_pages(GFP_KERNEL, 1);
+	mkvm_msr_bitmap = alloc_page(GFP_KERNEL);
+	if (!mkvm_io_bitmap || !mkvm_msr_bitmap) {
+		mkvm_vmx_free_vmxon_regions();
+		return -ENOMEM;
+	}
+	memset(page_address(mkvm_io_bitmap), 0xff, 2 * PAGE_SIZE);
+	memset(page_address(mkvm_msr_bitmap), 0xff, PAGE_SIZE);
+	mkvm_vmx_io_bitmap_pa = page_to_phys(mkvm_io_bitmap);
+	mkvm_vmx_msr_bitmap_pa = page_to_phys(mkvm_msr_bitmap);
 
 	for_each_possible_cpu(cpu) {
 		struct page *page;
@@ -59,6 +342,7 @@ int mkvm_vmx_alloc_vmxon_regions(void)
 		/* SDM 24.11.5: bits 30:0 = revision id, bit 31 = 0. */
 		*(u32 *)page_address(page) = mkvm_vmx_caps.revision_id;
 		per_cpu(mkvm_vmxon_region, cpu) = page;
+		INIT_LIST_HEAD(&per_cpu(mkvm_loaded_vmcss, cpu));
 	}
 	return 0;
 }
@@ -75,6 +359,12 @@ void mkvm_vmx_free_vmxon_regions(void)
 			__free_page(page);
 		per_cpu(mkvm_vmxon_region, cpu) = NULL;
 	}
+	if (mkvm_io_bitmap)
+		__free_pages(mkvm_io_bitmap, 1);
+	if (mkvm_msr_bitmap)
+		__free_page(mkvm_msr_bitmap);
+	mkvm_io_bitmap = NULL;
+	mkvm_msr_bitmap = NULL;
 }
 
 /*
@@ -169,14 +459,21 @@ clear_vmxe:
 /**
  * mkvm_vmx_cpu_disable() - leave VMX root operation on this CPU
  *
- * Description: Later changes VMCLEAR every VMCS still loaded on this CPU before this
- * point, so that their state is written back to memory (SDM 25.11.3).
+ * Description: Every VMCS still active on this CPU is VMCLEARed first, so
+ * that its state is written back to memory (SDM 25.11.3) and any CPU may
+ * load it later (the vCPU then starts again with VMLAUNCH).
  *
  * Context: interrupts disabled; only after a successful enable.
  */
 void mkvm_vmx_cpu_disable(void)
 {
+	struct mkvm_vmx_vcpu *vmx, *tmp;
+
 	lockdep_assert_irqs_disabled();
+
+	list_for_each_entry_safe(vmx, tmp, this_cpu_ptr(&mkvm_loaded_vmcss),
+				 loaded_link)
+		mkvm_vmx_vmcs_clear_local(vmx);
 
 	/*
 	 * A fault (#UD) means we were not in VMX operation after all, so

@@ -4,13 +4,23 @@
  * what does it offer, and the struct mkvm_arch_ops that common code calls.
  *
  * Manual references: Intel SDM Vol. 3C, 24.6 "Discovering Support for VMX",
- * 24.7 "Enabling and Entering VMX Operation" (IA32_FEATURE_CONTROL), and
- * Appendix A "VMX Capability Reporting Facility".
+ * 24.7 "Enabling and Entering VMX Operation" (IA32_FEATURE_CONTROL), 25.6-
+ * 25.8 (the VM-execution, VM-exit and VM-entry controls) and Appendix A
+ * "VMX Capability Reporting Facility" (A.2-A.5: how each control's allowed
+ * settings are read).
+ *
+ * The controls are computed once, here: what minikvm needs is asked for,
+ * every bit the CPU requires is added, nothing else is set. Guest
+ * execution needs EPT (4-level, write-back), INVEPT, unrestricted guest
+ * (real mode runs natively) and the EFER/PAT load controls; without them
+ * VMX still loads and turns on, but KVM_CREATE_VM says in one line what
+ * is missing and fails with -ENODEV, as SVM without NPT does.
  *
  * The companion file for AMD is x86/svm/svm.c.
  *
- * Non-goals: CPUs without the "true" capability MSRs or with a VMXON
- * region larger than a page; 32-bit hosts.
+ * Non-goals: CPUs with a VMXON region larger than a page; 32-bit hosts;
+ * kernels using FRED for event delivery (the NMI re-delivery of vcpu.c
+ * uses INT 2; the backend refuses to load there).
  */
 #include <linux/bitfield.h>
 #include <linux/bits.h>
@@ -44,6 +54,92 @@
 #define MKVM_VMX_SEC_UNRESTRICTED	BIT_ULL(7 + 32)
 
 struct mkvm_vmx_caps mkvm_vmx_caps;
+
+/*
+ * A control word for one VMCS control field (SDM A.3-A.5): bits 31:0 of
+ * the capability MSR are the allowed 0-settings (a 1 there means the bit
+ * must be 1), bits 63:32 the allowed 1-settings. The TRUE_* MSRs, when
+ * IA32_VMX_BASIC[55] says they exist, allow clearing some "default1"
+ * bits (CR3-load exiting, for example), so they are preferred.
+ */
+static int mkvm_vmx_adjust(u32 msr, u32 true_msr, u32 want, u32 need,
+			   u32 *out)
+{
+	u64 cap;
+
+	if (mkvm_vmx_caps.basic & MKVM_VMX_BASIC_TRUE_CTLS)
+		msr = true_msr;
+	if (mkvm_rdmsr_safe(msr, &cap))
+		return -ENODEV;
+	*out = (want | (u32)cap) & (u32)(cap >> 32);
+	return (*out & need) == need ? 0 : -ENODEV;
+}
+
+static void mkvm_vmx_compute_controls(void)
+{
+	struct mkvm_vmx_caps *c = &mkvm_vmx_caps;
+	u32 pin_need = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING;
+	u32 cpu_need = CPU_BASED_HLT_EXITING | CPU_BASED_USE_TSC_OFFSETTING |
+		       CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |
+		       CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS |
+		       CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING |
+		       CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	u32 cpu2_need = SECONDARY_EXEC_ENABLE_EPT |
+			SECONDARY_EXEC_UNRESTRICTED_GUEST;
+	u32 exit_need = VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_LOAD_IA32_PAT |
+			VM_EXIT_LOAD_IA32_EFER;
+	u32 entry_need = VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER;
+	u64 ept_need = MKVM_EPT_CAP_WALK4 | MKVM_EPT_CAP_WB | MKVM_EPT_CAP_INVEPT;
+	u32 cpu2_want = cpu2_need;
+
+	c->can_run = false;
+	if (mkvm_host_uses_fred()) {
+		c->why_not = "the kernel uses FRED event delivery";
+		return;
+	}
+	if (mkvm_vmx_adjust(MSR_IA32_VMX_PINBASED_CTLS,
+			    MSR_IA32_VMX_TRUE_PINBASED_CTLS, pin_need, pin_need,
+			    &c->pin)) {
+		c->why_not = "no external-interrupt/NMI exiting";
+		return;
+	}
+	/*
+	 * CR3 accesses do not exit (with EPT the guest owns its CR3) and
+	 * there is no "acknowledge interrupt on exit": the host takes the
+	 * interrupt itself when vcpu.c re-enables interrupts.
+	 */
+	if (mkvm_vmx_adjust(MSR_IA32_VMX_PROCBASED_CTLS,
+			    MSR_IA32_VMX_TRUE_PROCBASED_CTLS, cpu_need, cpu_need,
+			    &c->cpu)) {
+		c->why_not = "a required processor-based control is missing";
+		return;
+	}
+	if ((c->procbased2 & ((u64)cpu2_need << 32)) != ((u64)cpu2_need << 32) ||
+	    (c->ept_vpid & ept_need) != ept_need ||
+	    !(c->ept_vpid & (MKVM_EPT_CAP_INVEPT_SINGLE | MKVM_EPT_CAP_INVEPT_ALL))) {
+		c->why_not = "no EPT (4-level, write-back, INVEPT) with unrestricted guest";
+		return;
+	}
+	/* VPID only with an INVVPID we can use. */
+	if ((c->procbased2 & ((u64)SECONDARY_EXEC_ENABLE_VPID << 32)) &&
+	    (c->ept_vpid & MKVM_VPID_CAP_INVVPID) &&
+	    (c->ept_vpid & (MKVM_VPID_CAP_INVVPID_SINGLE |
+			    MKVM_VPID_CAP_INVVPID_ALL)))
+		cpu2_want |= SECONDARY_EXEC_ENABLE_VPID;
+	c->cpu2 = (cpu2_want | (u32)c->procbased2) & (u32)(c->procbased2 >> 32);
+	if (mkvm_vmx_adjust(MSR_IA32_VMX_EXIT_CTLS,
+			    MSR_IA32_VMX_TRUE_EXIT_CTLS, exit_need, exit_need,
+			    &c->exit) ||
+	    mkvm_vmx_adjust(MSR_IA32_VMX_ENTRY_CTLS,
+			    MSR_IA32_VMX_TRUE_ENTRY_CTLS, entry_need, entry_need,
+			    &c->entry)) {
+		c->why_not = "no VM-entry/VM-exit loading of IA32_EFER and IA32_PAT";
+		return;
+	}
+	/* Set per vCPU from the guest's EFER.LMA. */
+	c->entry &= ~VM_ENTRY_IA32E_MODE;
+	c->can_run = true;
+}
 
 /**
  * mkvm_vmx_probe() - does this CPU advertise VMX at all?
@@ -116,6 +212,7 @@ static int mkvm_vmx_read_caps(void)
 		if (c->procbased2 & (MKVM_VMX_SEC_EPT | MKVM_VMX_SEC_VPID))
 			mkvm_rdmsr_safe(MSR_IA32_VMX_EPT_VPID_CAP, &c->ept_vpid);
 	}
+	mkvm_vmx_compute_controls();
 	return 0;
 }
 
@@ -143,6 +240,8 @@ static int mkvm_vmx_hardware_setup(void)
 		c->procbased2 & MKVM_VMX_SEC_EPT ? "yes" : "no",
 		c->procbased2 & MKVM_VMX_SEC_VPID ? "yes" : "no",
 		c->procbased2 & MKVM_VMX_SEC_UNRESTRICTED ? "yes" : "no");
+	if (!c->can_run)
+		pr_info("VMX cannot run guests: %s\n", c->why_not);
 	return 0;
 }
 
@@ -169,6 +268,9 @@ static void mkvm_vmx_show_caps(struct seq_file *m)
 		   c->procbased2 & MKVM_VMX_SEC_VPID ? "yes" : "no",
 		   c->procbased2 & MKVM_VMX_SEC_UNRESTRICTED ? "yes" : "no");
 	seq_printf(m, "ept_vpid_cap: %#llx\n", c->ept_vpid);
+	seq_printf(m, "can_run_guests: %s\n", c->can_run ? "yes" : c->why_not);
+	seq_printf(m, "controls: pin %#x cpu %#x cpu2 %#x exit %#x entry %#x\n",
+		   c->pin, c->cpu, c->cpu2, c->exit, c->entry);
 }
 
 const struct mkvm_arch_ops mkvm_vmx_ops = {
@@ -180,4 +282,21 @@ const struct mkvm_arch_ops mkvm_vmx_ops = {
 	.cpu_disable = mkvm_vmx_cpu_disable,
 	.cpu_in_use = mkvm_vmx_cpu_in_use,
 	.show_caps = mkvm_vmx_show_caps,
+	.walk_flags = 0,
+	.vm_init = mkvm_vmx_vm_init,
+	.vm_destroy = mkvm_vmx_vm_destroy,
+	.unmap_range = mkvm_vmx_unmap_range,
+	.vcpu_create = mkvm_vmx_vcpu_create,
+	.vcpu_free = mkvm_vmx_vcpu_free,
+	.vcpu_load = mkvm_vmx_vcpu_load,
+	.vcpu_put = mkvm_vmx_vcpu_put,
+	.vcpu_run = mkvm_vmx_vcpu_run,
+	.get_regs = mkvm_vmx_get_regs,
+	.set_regs = mkvm_vmx_set_regs,
+	.get_sregs = mkvm_vmx_get_sregs,
+	.set_sregs = mkvm_vmx_set_sregs,
+	.pdptrs = mkvm_vmx_pdptrs,
+	.get_msr = mkvm_vmx_get_msr,
+	.set_msr = mkvm_vmx_set_msr,
+	.queue_exception = mkvm_vmx_inject_exception,
 };
