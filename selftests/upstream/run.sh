@@ -11,13 +11,13 @@
 # which device /dev/kvm really is before running, so a leaked mount cannot turn a kvm result
 # into a minikvm one or back.
 #
-# What a test reads besides /dev/kvm (checked in the 6.1 sources): kvm_util reads
-# /sys/module/kvm_intel/parameters/{ept,unrestricted_guest} and kvm_amd's npt to decide
-# whether TDP is on (both vendors' modules are loaded in the image, so on minikvm that is
-# stock KVM's answer, which matches what minikvm does: it always uses EPT/NPT);
-# nx_huge_pages_test.sh, vmx_exception_with_invalid_guest_state and mmio_warning_test read
-# kvm.ko/kvm_intel.ko parameters and skip or run on *their* values; debugfs
-# (/sys/kernel/debug/kvm) is read by no x86 test of 6.1. See Documentation/testing.md.
+# What a test reads besides /dev/kvm (checked in the 6.1 sources): module parameters of
+# stock KVM, which is loaded beside minikvm, so on minikvm they are kvm_amd's/kvm_intel's:
+# mmio_warning_test and vmx_exception_with_invalid_guest_state skip unless kvm_intel's
+# unrestricted_guest is 0 (right for minikvm too, which needs unrestricted guest);
+# nx_huge_pages_test(.sh) reads npt/ept and writes kvm.ko's nx_huge_pages* (it skips here:
+# no sudo). debugfs (/sys/kernel/debug/kvm) is read by no x86 test of 6.1. See
+# Documentation/testing.md.
 #
 # Exit status follows kselftest (the run-list line says codes=ksft): 0 PASS, 4 SKIP,
 # 1 FAIL or TIMEOUT, 2 XFAIL, 3 XPASS. The last two come from expected-failures (next to
