@@ -364,6 +364,8 @@ int mkvm_vcpu_set_fpu(struct mkvm_vcpu *vcpu, const struct kvm_fpu *fpu);
 void mkvm_guest_walk_env(struct mkvm_vcpu *vcpu, const struct kvm_sregs *s,
 			 struct mkvm_walk_env *env);
 int mkvm_handle_mmio(struct mkvm_vcpu *vcpu, u64 gpa, bool write);
+/* "The walk raised no #PF": no page-fault error code has all bits set. */
+#define MKVM_PFEC_NONE	U32_MAX
 int mkvm_inject_walk_fault(struct mkvm_vcpu *vcpu, int err, u64 gva, u32 ec);
 void mkvm_complete_mmio_read(struct mkvm_vcpu *vcpu);
 

@@ -15,7 +15,8 @@
  * VM ioctls today: KVM_CHECK_EXTENSION, KVM_SET_USER_MEMORY_REGION
  * (memslot.c), KVM_CREATE_VCPU (vcpu.c), KVM_CREATE_IRQCHIP (x86/irq.c),
  * KVM_IRQ_LINE(_STATUS), KVM_SET_GSI_ROUTING, KVM_SIGNAL_MSI
- * (irq_routing.c), KVM_IRQFD and KVM_IOEVENTFD (eventfd.c). Everything
+ * (irq_routing.c), KVM_IRQFD and KVM_IOEVENTFD (eventfd.c),
+ * KVM_SET_NR_MMU_PAGES (accepted, nothing to limit). Everything
  * else is -ENOTTY, as in kvm_arch_vm_ioctl() on x86.
  *
  * Lifetime: struct mkvm is reference counted. The VM fd holds one
@@ -167,6 +168,7 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_SIGNAL_MSI:
 	case KVM_IRQFD:
 	case KVM_IOEVENTFD:
+	case KVM_SET_NR_MMU_PAGES:
 		/* Only where the backend can run guests (mkvm_can_run_guests()). */
 		if (!mkvm_can_run_guests())
 			return -ENOTTY;
@@ -185,6 +187,13 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	}
 	case KVM_CREATE_VCPU:
 		return mkvm_vcpu_create(vm, arg);
+	case KVM_SET_NR_MMU_PAGES:
+		/*
+		 * A cap on shadow-MMU pages. minikvm has no shadow MMU (NPT/EPT
+		 * tables are sized by the memslots), so there is nothing to cap;
+		 * KVM's floor (KVM_MIN_ALLOC_MMU_PAGES, 64) is still checked.
+		 */
+		return arg < 64 ? -EINVAL : 0;
 	default:
 		return mkvm_vm_ioctl_irq(vm, ioctl, argp);
 	}

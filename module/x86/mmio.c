@@ -127,12 +127,17 @@ static bool mkvm_mmio_in_kernel(struct mkvm_vcpu *vcpu, u64 gpa,
  * (SDM Vol. 3A 4.7) at the instruction, exactly as if it had faulted
  * natively, and the instruction is not retired.
  *
+ * The walker answers -EFAULT both for a #PF and for guest-physical memory
+ * it could not read (no RAM there); only the former sets the error code,
+ * so callers start with @ec = MKVM_PFEC_NONE and anything else is an
+ * internal error, never a #PF the guest could loop on.
+ *
  * Return: 1 (enter the guest again) when @err was a page fault; 0 when it
  * was not one (the caller reports an internal error).
  */
 int mkvm_inject_walk_fault(struct mkvm_vcpu *vcpu, int err, u64 gva, u32 ec)
 {
-	if (err != -EFAULT)
+	if (err != -EFAULT || ec == MKVM_PFEC_NONE)
 		return 0;
 	mkvm_ops->queue_exception(vcpu, X86_TRAP_PF, true, ec, gva);
 	return 1;
@@ -158,7 +163,7 @@ int mkvm_handle_mmio(struct mkvm_vcpu *vcpu, u64 gpa, bool write)
 	enum mkvm_cpu_mode mode;
 	u8 bytes[MKVM_INSN_MAX_LEN] = { 0 };
 	unsigned int done = 0;
-	u32 ec = 0;
+	u32 ec = MKVM_PFEC_NONE;
 	u64 linear;
 	int err;
 

@@ -169,7 +169,7 @@ int mkvm_handle_string_pio(struct mkvm_vcpu *vcpu, bool in, unsigned int size,
 	u64 *idx, count = 1, n = 1, linear, gpa;
 	bool lm, back;
 	unsigned int done;
-	u32 ec, access;
+	u32 ec = MKVM_PFEC_NONE, access;
 	int err;
 
 	mkvm_ops->get_regs(vcpu, &regs);

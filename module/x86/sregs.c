@@ -80,6 +80,9 @@ int mkvm_check_sregs(struct mkvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 	if (sregs->apic_base & ~(GENMASK_ULL(boot_cpu_data.x86_phys_bits - 1, 12) |
 				 BIT(8) | BIT(10) | BIT(11)))
 		return -EINVAL;
+	/* x2APIC mode needs the APIC enabled (SDM Vol. 3A 10.12.1). */
+	if ((sregs->apic_base & BIT(10)) && !(sregs->apic_base & BIT(11)))
+		return -EINVAL;
 
 	/* EFER: SVME belongs to the host (nested SVM is not offered). */
 	if (sregs->efer & ~efer_ok)
