@@ -164,4 +164,21 @@ static inline void mkvm_ibpb(void)
 #define mkvm_eventfd_signal(ctx)	eventfd_signal(ctx, 1)
 #endif
 
+/*
+ * hrtimer_setup() (6.13) sets the callback with the clock and mode;
+ * hrtimer_init() plus an assignment to ->function is gone from 6.15.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define mkvm_hrtimer_setup(t, fn, clock, mode)	hrtimer_setup(t, fn, clock, mode)
+#else
+#include <linux/hrtimer.h>
+static inline void
+mkvm_hrtimer_setup(struct hrtimer *t, enum hrtimer_restart (*fn)(struct hrtimer *),
+		   clockid_t clock, enum hrtimer_mode mode)
+{
+	hrtimer_init(t, clock, mode);
+	t->function = fn;
+}
+#endif
+
 #endif /* MKVM_COMPAT_H */

@@ -38,6 +38,7 @@
 
 #include "../minikvm.h"
 #include "../arch_ops.h"
+#include "../compat.h"
 
 /* Register offsets, SDM Vol. 3A Table 10-1. */
 #define R_ID		0x20
@@ -909,8 +910,8 @@ int mkvm_lapic_create(struct mkvm_vcpu *vcpu)
 		return -ENOMEM;
 	a->vcpu = vcpu;
 	spin_lock_init(&a->lock);
-	hrtimer_init(&a->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	a->timer.function = mkvm_lapic_timer_fn;
+	mkvm_hrtimer_setup(&a->timer, mkvm_lapic_timer_fn, CLOCK_MONOTONIC,
+			   HRTIMER_MODE_REL_HARD);
 	vcpu->lapic = a;
 	mkvm_lapic_reset(vcpu, false);
 	return 0;
