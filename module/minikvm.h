@@ -352,6 +352,7 @@ int mkvm_vcpu_set_xcrs(struct mkvm_vcpu *vcpu, const struct kvm_xcrs *x);
 int mkvm_get_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 *data);
 int mkvm_set_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host);
 long mkvm_get_msr_index_list(struct kvm_msr_list __user *argp);
+bool mkvm_apic_base_valid(u64 data);
 long mkvm_vcpu_msrs_ioctl(struct mkvm_vcpu *vcpu, struct kvm_msrs __user *argp,
 			  bool set);
 void mkvm_vcpu_msrs_reset(struct mkvm_vcpu *vcpu);

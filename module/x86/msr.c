@@ -69,6 +69,25 @@ static int mkvm_fixed_mtrr_index(u32 msr)
 	}
 }
 
+/**
+ * mkvm_apic_base_valid() - may IA32_APIC_BASE hold @data at all?
+ * @data: the value
+ *
+ * BSP (8), x2APIC (10), enable (11) and the base; the rest is reserved,
+ * and x2APIC mode needs the APIC enabled (SDM Vol. 3A 10.12.1, Table
+ * 10-5). The one rule for WRMSR, KVM_SET_MSRS and KVM_SET_SREGS.
+ *
+ * Return: true when valid.
+ */
+bool mkvm_apic_base_valid(u64 data)
+{
+	u64 phys_mask = GENMASK_ULL(boot_cpu_data.x86_phys_bits - 1, 12);
+
+	if (data & ~(phys_mask | BIT(8) | BIT(10) | BIT(11)))
+		return false;
+	return !((data & X2APIC_ENABLE) && !(data & MSR_IA32_APICBASE_ENABLE));
+}
+
 /* Common MSRs: 0 and *data, or -ENOENT when not one of ours. */
 static int mkvm_common_get(struct mkvm_vcpu *vcpu, u32 msr, u64 *data)
 {
@@ -127,14 +146,10 @@ static int mkvm_common_set(struct mkvm_vcpu *vcpu, u32 msr, u64 data,
 		return r;
 	switch (msr) {
 	case MSR_IA32_APICBASE:
-		/* BSP (8), x2APIC (10), enable (11), base; rest reserved. */
-		if (data & ~(phys_mask | BIT(8) | BIT(10) | BIT(11)))
+		if (!mkvm_apic_base_valid(data))
 			return -EINVAL;
 		/* The BSP flag is the platform's, not the guest's. */
 		if (!host && ((data ^ m->apic_base) & BIT(8)))
-			return -EINVAL;
-		/* x2APIC needs the APIC enabled (SDM 10.12.1, Table 10-5). */
-		if ((data & X2APIC_ENABLE) && !(data & MSR_IA32_APICBASE_ENABLE))
 			return -EINVAL;
 		/* x2APIC -> xAPIC only through disabled (10.12.5), guests only. */
 		if (!host && (m->apic_base & X2APIC_ENABLE) &&

@@ -73,15 +73,8 @@ int mkvm_check_sregs(struct mkvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 	if ((sregs->cr4 & X86_CR4_PCIDE) && !(sregs->efer & EFER_LMA))
 		return -EINVAL;
 
-	/*
-	 * APIC_BASE as for WRMSR by the host (x86/msr.c): BSP, x2APIC enable,
-	 * global enable and the base address; the rest is reserved.
-	 */
-	if (sregs->apic_base & ~(GENMASK_ULL(boot_cpu_data.x86_phys_bits - 1, 12) |
-				 BIT(8) | BIT(10) | BIT(11)))
-		return -EINVAL;
-	/* x2APIC mode needs the APIC enabled (SDM Vol. 3A 10.12.1). */
-	if ((sregs->apic_base & BIT(10)) && !(sregs->apic_base & BIT(11)))
+	/* APIC_BASE as for WRMSR by the host (x86/msr.c). */
+	if (!mkvm_apic_base_valid(sregs->apic_base))
 		return -EINVAL;
 
 	/* EFER: SVME belongs to the host (nested SVM is not offered). */

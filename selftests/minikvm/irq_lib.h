@@ -7,7 +7,7 @@
  * Guest side: the APIC page (FEE00000h) and the IOAPIC (FEC00000h) are
  * reached through the identity map of guest_lib (2 MiB pages below
  * 4 GiB); no memslot covers them, so the accesses are MMIO handled by the
- * in-kernel irqchip. Handlers are assembly stubs (an interrupt frame is
+ * in-kernel irqchip. Handlers are small assembly routines (an interrupt frame is
  * not a C function call): they bump a counter, EOI and IRETQ.
  */
 #ifndef IRQ_LIB_H

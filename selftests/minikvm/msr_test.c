@@ -12,9 +12,7 @@
  * SYSCALL). kvm_amd keeps only the low 32 bits of SYSENTER_ESP/EIP for a
  * guest whose CPUID vendor is not Intel, so those are 32-bit values here.
  *
- * minikvm: skipped without KVM_CAP_USER_MEMORY and KVM_CAP_EXT_CPUID, or
- * while KVM_GET_MSR_INDEX_LIST is not implemented (no KVM cap names MSR
- * support; the index list comes with it).
+ * minikvm: skipped without KVM_CAP_USER_MEMORY and KVM_CAP_EXT_CPUID.
  */
 #include "mkvm_test.h"
 #include "guest_lib.h"

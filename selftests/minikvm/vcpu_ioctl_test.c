@@ -260,8 +260,6 @@ TEST_F(dev, fpu)
 	struct gl_ucall uc;
 	long r = mkvm_ioctl(self->vcpu.fd, KVM_GET_FPU, (unsigned long)&f);
 
-	if (r == -EINVAL && mkvm_is_minikvm(variant->path))
-		MKVM_SKIP("%s: KVM_GET_FPU not implemented", variant->path);
 	ASSERT_EQ(0, r);
 	EXPECT_EQ(0x37f, f.fcw);
 	EXPECT_EQ(0, f.fsw);
