@@ -58,6 +58,9 @@ long mkvm_check_extension(struct mkvm *vm, long cap)
 		return mkvm_can_run_guests() && mkvm_supported_xcr0;
 	case KVM_CAP_IRQ_ROUTING:
 		return mkvm_can_run_irqchip() ? MKVM_MAX_IRQ_ROUTES : 0;
+	/* KVM_GET/SET_CLOCK (x86/kvmclock.c): the flags GET can report. */
+	case KVM_CAP_ADJUST_CLOCK:
+		return mkvm_can_run_guests() ? mkvm_kvmclock_cap() : 0;
 	case KVM_CAP_NR_MEMSLOTS:
 		return mkvm_can_run_guests() ? MKVM_NR_MEMSLOTS : 0;
 	case KVM_CAP_NR_VCPUS:

@@ -111,6 +111,7 @@ enum mkvm_stat {
  * @mtrr_def_type: IA32_MTRR_DEF_TYPE.
  * @mtrr_fixed:	The 11 fixed-range MTRRs, 64K_00000 first.
  * @mtrr_var:	IA32_MTRR_PHYSBASE0/PHYSMASK0 ... 7, interleaved.
+ * @kvmclock:	MSR_KVM_SYSTEM_TIME(_NEW): record address | enable (bit 0).
  *
  * MSRs whose value lives in the VMCB/VMCS are the vendor's.
  */
@@ -121,6 +122,7 @@ struct mkvm_vcpu_msrs {
 	u64 mtrr_def_type;
 	u64 mtrr_fixed[11];
 	u64 mtrr_var[16];
+	u64 kvmclock;
 };
 
 /**
@@ -158,6 +160,13 @@ struct mkvm_vcpu_msrs {
  * @irqfds:	[irq_lock + irqfd_lock] Assigned irqfds (eventfd.c).
  * @irqfd_lock:	Protects @irqfds against the EOI (resample) path.
  * @ioeventfds:	[irq_lock] Assigned ioeventfds (eventfd.c).
+ * @clock_lock:	Protects the @clock_offset / master pair (x86/kvmclock.c).
+ * @clock_stable: [c] The host TSC is stable: all vCPUs publish the master
+ *		pair and PVCLOCK_TSC_STABLE_BIT.
+ * @clock_offset: [clock_lock] kvmclock ns = host boot-time ns + this.
+ * @clock_master_tsc: [clock_lock] Host TSC of the master pair.
+ * @clock_master_ns: [clock_lock] kvmclock ns at @clock_master_tsc.
+ * @clock_wall_msr: MSR_KVM_WALL_CLOCK(_NEW), per VM as in KVM.
  */
 struct mkvm {
 	struct mm_struct *mm;
@@ -181,6 +190,12 @@ struct mkvm {
 	struct list_head irqfds;
 	spinlock_t irqfd_lock;		/* see @irqfd_lock above */
 	struct list_head ioeventfds;
+	spinlock_t clock_lock;		/* see @clock_lock above */
+	bool clock_stable;
+	s64 clock_offset;
+	u64 clock_master_tsc;
+	u64 clock_master_ns;
+	u64 clock_wall_msr;
 };
 
 /* Has KVM_CREATE_IRQCHIP run? */
@@ -240,6 +255,8 @@ static inline bool mkvm_irqchip_in_kernel(struct mkvm *vm)
  *		exit; a kick sends an IPI only then.
  * @requests:	MKVM_REQ_* bits set by other threads (atomic bitops).
  * @nmi_masked:	[u] An injected NMI's handler has not executed IRET yet.
+ * @clock_cpu:	The CPU the kvmclock record was last published from
+ *		(unstable hosts only; x86/kvmclock.c), or -1.
  */
 struct mkvm_vcpu {
 	struct mkvm *vm;
@@ -273,7 +290,11 @@ struct mkvm_vcpu {
 	int mode;
 	unsigned long requests;
 	bool nmi_masked;
+	int clock_cpu;
 };
+
+/* vcpu->requests bits: MKVM_REQ_EVENT (irq.h) is bit 0. */
+#define MKVM_REQ_CLOCK		1	/* republish the kvmclock record */
 
 /* Only the vCPU's own thread counts, so no atomics; readers may race. */
 static inline void mkvm_stat_inc(struct mkvm_vcpu *vcpu, enum mkvm_stat s)
@@ -305,6 +326,19 @@ bool mkvm_slot_pin_2m(struct mkvm *vm, struct mkvm_memslot *slot, u64 gfn,
 int mkvm_read_guest(struct mkvm *vm, u64 gpa, void *buf, unsigned int len);
 int mkvm_write_guest(struct mkvm *vm, u64 gpa, const void *buf,
 		     unsigned int len);
+
+/* x86/kvmclock.c */
+extern bool mkvm_kvmclock_ok;
+bool mkvm_kvmclock_setup(void);
+void mkvm_kvmclock_vm_init(struct mkvm *vm);
+void mkvm_kvmclock_update(struct mkvm_vcpu *vcpu);
+void mkvm_kvmclock_vcpu_moved(struct mkvm_vcpu *vcpu, int cpu);
+int mkvm_kvmclock_get_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 *data);
+int mkvm_kvmclock_set_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 data);
+void mkvm_kvmclock_cpuid(struct kvm_cpuid_entry2 *e, u32 fn);
+long mkvm_kvmclock_ioctl(struct mkvm *vm, unsigned int ioctl,
+			 void __user *argp);
+long mkvm_kvmclock_cap(void);
 
 /* caps.c */
 bool mkvm_can_run_guests(void);

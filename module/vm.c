@@ -16,7 +16,8 @@
  * (memslot.c), KVM_CREATE_VCPU (vcpu.c), KVM_CREATE_IRQCHIP (x86/irq.c),
  * KVM_IRQ_LINE(_STATUS), KVM_SET_GSI_ROUTING, KVM_SIGNAL_MSI
  * (irq_routing.c), KVM_IRQFD and KVM_IOEVENTFD (eventfd.c),
- * KVM_SET_NR_MMU_PAGES (accepted, nothing to limit). Everything
+ * KVM_SET_NR_MMU_PAGES (accepted, nothing to limit), KVM_GET/SET_CLOCK
+ * (x86/kvmclock.c). Everything
  * else is -ENOTTY, as in kvm_arch_vm_ioctl() on x86.
  *
  * Lifetime: struct mkvm is reference counted. The VM fd holds one
@@ -169,6 +170,8 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_IRQFD:
 	case KVM_IOEVENTFD:
 	case KVM_SET_NR_MMU_PAGES:
+	case KVM_GET_CLOCK:
+	case KVM_SET_CLOCK:
 		/* Only where the backend can run guests (mkvm_can_run_guests()). */
 		if (!mkvm_can_run_guests())
 			return -ENOTTY;
@@ -194,6 +197,9 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		 * KVM's floor (KVM_MIN_ALLOC_MMU_PAGES, 64) is still checked.
 		 */
 		return arg < 64 ? -EINVAL : 0;
+	case KVM_GET_CLOCK:
+	case KVM_SET_CLOCK:
+		return mkvm_kvmclock_ioctl(vm, ioctl, argp);
 	default:
 		return mkvm_vm_ioctl_irq(vm, ioctl, argp);
 	}
@@ -239,6 +245,7 @@ int mkvm_vm_create(unsigned long type)
 	spin_lock_init(&vm->irqfd_lock);
 	INIT_LIST_HEAD(&vm->irqfds);
 	INIT_LIST_HEAD(&vm->ioeventfds);
+	mkvm_kvmclock_vm_init(vm);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 

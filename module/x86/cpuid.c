@@ -24,14 +24,19 @@
  * Lookup of a leaf that is not in the table returns zeros (AMD's answer for
  * unimplemented leaves; APM Vol. 3, E.3.1).
  *
- * Non-goals for now: hypervisor leaves 4000_0000h+ (no paravirtual
- * features), topology leaves, per-vCPU differences beyond the APIC ID.
+ * The hypervisor leaves 4000_0000h/4000_0001h name KVM and offer kvmclock
+ * (x86/kvmclock.c), as KVM's do, so stock guests find their clock.
+ *
+ * Non-goals for now: other paravirtual features (async page faults,
+ * steal time, PV EOI...), topology leaves, per-vCPU differences beyond the
+ * APIC ID.
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <asm/processor.h>
 #include <asm/fpu/types.h>
+#include <asm/kvm_para.h>
 
 #include "../minikvm.h"
 #include "../compat.h"
@@ -161,6 +166,7 @@ static const struct {
 	{ 0 }, { 1 }, { 7 }, { 0xd, 0 }, { 0xd, 1 }, { 0xd, 2 },
 	{ 0x80000000 }, { 0x80000001 }, { 0x80000002 }, { 0x80000003 },
 	{ 0x80000004 }, { 0x80000008 },
+	{ KVM_CPUID_SIGNATURE }, { KVM_CPUID_FEATURES },
 };
 
 /**
@@ -181,6 +187,12 @@ long mkvm_get_supported_cpuid(struct kvm_cpuid2 __user *argp)
 	for (i = 0; i < ARRAY_SIZE(mkvm_cpuid_leaves); i++) {
 		u32 fn = mkvm_cpuid_leaves[i].fn, max = fn & 0x80000000;
 
+		/* The KVM leaves are ours (kvmclock.c), not the host's. */
+		if ((fn & 0xffff0000) == KVM_CPUID_SIGNATURE) {
+			if (mkvm_kvmclock_ok)
+				mkvm_kvmclock_cpuid(&e[n++], fn);
+			continue;
+		}
 		/* Only leaves the host itself implements. */
 		if (fn > cpuid_eax(max))
 			continue;

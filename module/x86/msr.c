@@ -24,12 +24,14 @@
  *
  * Non-goals for now: SPEC_CTRL and other speculation MSRs, performance
  * counters, MCE banks, KVM_GET_MSR_FEATURE_INDEX_LIST. The x2APIC MSRs and
- * IA32_TSC_DEADLINE belong to the in-kernel local APIC (x86/lapic.c).
+ * IA32_TSC_DEADLINE belong to the in-kernel local APIC (x86/lapic.c), the
+ * kvmclock MSRs to x86/kvmclock.c.
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/msr-index.h>
 #include <asm/apicdef.h>
+#include <asm/kvm_para.h>
 
 #include "../minikvm.h"
 #include "../arch_ops.h"
@@ -101,6 +103,9 @@ static int mkvm_common_get(struct mkvm_vcpu *vcpu, u32 msr, u64 *data)
 	r = mkvm_lapic_get_msr(vcpu, msr, data);
 	if (r != -ENOENT)
 		return r;
+	r = mkvm_kvmclock_get_msr(vcpu, msr, data);
+	if (r != -ENOENT)
+		return r;
 	switch (msr) {
 	case MSR_IA32_APICBASE:
 		*data = m->apic_base;
@@ -142,6 +147,9 @@ static int mkvm_common_set(struct mkvm_vcpu *vcpu, u32 msr, u64 data,
 		return 0;
 	}
 	r = mkvm_lapic_set_msr(vcpu, msr, data, host);
+	if (r != -ENOENT)
+		return r;
+	r = mkvm_kvmclock_set_msr(vcpu, msr, data);
 	if (r != -ENOENT)
 		return r;
 	switch (msr) {
@@ -224,6 +232,9 @@ int mkvm_set_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host)
 
 	if (r == -ENOENT)
 		r = mkvm_ops->set_msr(vcpu, msr, data, host);
+	/* A new TSC offset moves the kvmclock record's tsc_timestamp. */
+	if (!r && msr == MSR_IA32_TSC && (vcpu->msrs.kvmclock & 1))
+		set_bit(MKVM_REQ_CLOCK, &vcpu->requests);
 	return r == -ENOENT ? -EINVAL : r;
 }
 
@@ -237,6 +248,9 @@ static const u32 mkvm_msrs_to_save[] = {
 	0x208, 0x209, 0x20a, 0x20b, 0x20c, 0x20d, 0x20e, 0x20f,
 	MKVM_MTRR_FIX64K_00000, MKVM_MTRR_FIX16K_80000, MKVM_MTRR_FIX16K_A0000,
 	0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f,
+	/* KVM lists its emulated MSRs after these (kvm_init_msr_list()). */
+	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,
+	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 };
 
 /**
