@@ -148,6 +148,19 @@ static bool mkvm_cpuid_supported(struct kvm_cpuid_entry2 *e, u32 fn, u32 idx)
 	case 0x80000002 ... 0x80000004:		/* brand string */
 		mkvm_cpuid_host(e, fn, 0, false);
 		return true;
+	case 0x80000007:
+		/*
+		 * Only the invariant TSC (EDX[8], APM Vol. 3 E.4.6, SDM Vol. 2A
+		 * CPUID): the guest TSC is the host's plus a constant offset, so
+		 * it keeps the host's invariance; without the bit, Linux guests
+		 * with more than one CPU distrust the TSC (unsynchronized_tsc()).
+		 */
+		mkvm_cpuid_host(e, fn, 0, false);
+		e->eax = 0;
+		e->ebx = 0;
+		e->ecx = 0;
+		e->edx &= BIT(8);
+		return true;
 	case 0x80000008:
 		mkvm_cpuid_host(e, fn, 0, false);
 		e->eax &= 0xffff;		/* physical and linear widths */
@@ -165,7 +178,7 @@ static const struct {
 } mkvm_cpuid_leaves[] = {
 	{ 0 }, { 1 }, { 7 }, { 0xd, 0 }, { 0xd, 1 }, { 0xd, 2 },
 	{ 0x80000000 }, { 0x80000001 }, { 0x80000002 }, { 0x80000003 },
-	{ 0x80000004 }, { 0x80000008 },
+	{ 0x80000004 }, { 0x80000007 }, { 0x80000008 },
 	{ KVM_CPUID_SIGNATURE }, { KVM_CPUID_FEATURES },
 };
 
