@@ -25,6 +25,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case "$sel" in 6.1|6.12) ;; *) die "bench: --kernel must be 6.1 or 6.12" ;; esac
+out=$(realpath -m "$out")	# make -C bench runs elsewhere
 [[ $rounds =~ ^[0-9]+$ ]] && [ "$rounds" -ge 1 ] && [ "$rounds" -le 64 ] ||
 	die "bench: --rounds must be 1 to 64"
 
@@ -38,7 +39,7 @@ make -C "$kdir" M="$MKVM_TOP/module" >"$out/build.log" 2>&1 ||
 	{ tail -n 20 "$out/build.log" >&2; die "bench: module build failed"; }
 make -C bench OUT="$out/tests" >>"$out/build.log" 2>&1 ||
 	{ tail -n 20 "$out/build.log" >&2; die "bench: benchmark build failed"; }
-sed -i "s|bench/exit_bench [0-9]*\$|bench/exit_bench $rounds|" "$out/tests/run-list"
+sed -i -E "s#bench/(exit|irq)_bench [0-9]*\$#bench/\1_bench $rounds#" "$out/tests/run-list"
 scripts/mkinitramfs.sh --kver "$kver" --modroot "$modroot" --ko module/minikvm.ko \
 	--tests "$out/tests" -o "$out/initrd.gz" >"$out/mkinitramfs.log" 2>&1 ||
 	{ tail -n 20 "$out/mkinitramfs.log" >&2; die "bench: initramfs failed"; }
