@@ -12,7 +12,10 @@
 #                       "Run ... as init process", so the launcher's part is the difference
 #   mkvm_rss_kib        mkvm's resident memory beyond guest RAM while the guest runs: Rss of
 #                       every mapping of /proc/PID/smaps except the guest-RAM mapping
-#                       (the one whose size is --mem)
+#                       (the one whose size is --mem); it includes mkvm's static text as
+#                       far as it is mapped in (page cache, shared with other mkvm runs)
+#   mkvm_anon_kib       the private part of that: Anonymous of the same mappings (heap,
+#                       stacks, data), what each further VM really costs
 # Output: "BENCH <metric> <kvm> <minikvm> <minikvm/kvm>", "-" where a device cannot run.
 . "$(dirname "$0")/lib.sh"
 
@@ -23,18 +26,19 @@ MARK=MKVM-BENCH-INIT
 # Milliseconds from bash itself: the guest's busybox date has no %N.
 now_ms() { local t=${EPOCHREALTIME/./}; echo $((10#$t / 1000)); }
 
-# rss_beyond_ram PID: KiB resident outside the guest-RAM mapping.
+# rss_beyond_ram PID: "RSS ANON" KiB outside the guest-RAM mapping.
 rss_beyond_ram() {
 	awk -v ram=$((MEM_MIB * 1024)) '
 		/^[0-9a-f]+-[0-9a-f]+ / { skip = 0 }
 		/^Size:/ { skip = ($2 == ram) }
-		/^Rss:/ && !skip { sum += $2 }
-		END { print sum + 0 }' "/proc/$1/smaps" 2>/dev/null
+		/^Rss:/ && !skip { rss += $2 }
+		/^Anonymous:/ && !skip { anon += $2 }
+		END { print rss + 0, anon + 0 }' "/proc/$1/smaps" 2>/dev/null
 }
 
-# one_boot DEV: prints "boot_ms guest_ms rss_kib" or nothing on failure.
+# one_boot DEV: prints "boot_ms guest_ms rss_kib anon_kib" or nothing on failure.
 one_boot() {
-	local dev=$1 log=$WORK/boot.log t0 t1= pid rss=0 gms
+	local dev=$1 log=$WORK/boot.log t0 t1= pid rss="0 0" gms
 	rm -f "$log"
 	t0=$(now_ms)
 	"$MKVM" run --dev "$dev" --kernel "$GUEST_KERNEL" --initrd "$GUEST_ROOT" \
@@ -80,7 +84,7 @@ done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.3f", b / a; else print "-" }'; }
 col=1
-for m in boot_to_init_ms guest_kernel_ms mkvm_rss_kib; do
+for m in boot_to_init_ms guest_kernel_ms mkvm_rss_kib mkvm_anon_kib; do
 	k=$(printf '%s' "${res[/dev/kvm]:-}" | awk -v c=$col 'NF { print $c }' | median)
 	n=$(printf '%s' "${res[/dev/minikvm]:-}" | awk -v c=$col 'NF { print $c }' | median)
 	echo "BENCH $m $k $n $(ratio "$k" "$n")"
