@@ -34,6 +34,8 @@ static const long mkvm_implemented_caps[] = {
 	/* Extended state (x86/xsave.c). */
 	KVM_CAP_XSAVE,
 	KVM_CAP_XCRS,
+	/* kvmclock and KVM_GET/SET_CLOCK (x86/kvmclock.c). */
+	KVM_CAP_ADJUST_CLOCK,
 	/* In-kernel irqchip and eventfds (issue 5). */
 	KVM_CAP_IRQCHIP,
 	KVM_CAP_IOEVENTFD,
