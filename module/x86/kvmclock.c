@@ -332,9 +332,9 @@ long mkvm_kvmclock_ioctl(struct mkvm *vm, unsigned int ioctl,
 	mutex_lock(&vm->lock);
 	mkvm_kvmclock_set_now(vm, data.clock);
 	n = vm->nr_vcpus;
+	/* The vCPUs' MSRs are theirs to read: mkvm_kvmclock_update() checks. */
 	for (i = 0; i < n; i++)
-		if (vm->vcpus[i]->msrs.kvmclock & 1)
-			set_bit(MKVM_REQ_CLOCK, &vm->vcpus[i]->requests);
+		set_bit(MKVM_REQ_CLOCK, &vm->vcpus[i]->requests);
 	mutex_unlock(&vm->lock);
 	mkvm_vcpu_kick_all(vm);
 	return 0;
