@@ -202,7 +202,7 @@ step_svm_612() { boot svm-6.12 qemu-svm 6.12; }
 # are left out: they pass on /dev/minikvm, but stock kvm_intel under Bochs stalls on their
 # spinning guests (RCU stalls, timeouts) and they would eat the step's budget.
 VMX_TESTS=sys_api,coexist,first_guest,hotplug,modload,pio,hlt_shutdown,vcpu_ioctl,mmio,msr
-VMX_TESTS=$VMX_TESTS,memslot,multi_vm,observe,xsave
+VMX_TESTS=$VMX_TESTS,memslot,multi_vm,observe,xsave,kvmclock
 step_vmx_61() {
 	boot vmx-6.1 bochs-vmx 6.1 --append "mkvm.filter=$VMX_TESTS MKVM_REFERENCE_ROUNDS=5"
 }
