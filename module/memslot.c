@@ -218,6 +218,7 @@ int mkvm_slot_pin(struct mkvm *vm, struct mkvm_memslot *slot, u64 gfn,
 		  bool write, struct page **page)
 {
 	u64 idx = gfn - slot->base_gfn;
+	unsigned long hva = slot->userspace_addr + (idx << PAGE_SHIFT);
 	unsigned int flags = FOLL_LONGTERM;
 	long n;
 
@@ -229,10 +230,24 @@ int mkvm_slot_pin(struct mkvm *vm, struct mkvm_memslot *slot, u64 gfn,
 	if (!(slot->flags & KVM_MEM_READONLY))
 		flags |= FOLL_WRITE;
 	/* The _unlocked variant refuses FOLL_LONGTERM on 6.1; _fast takes it. */
-	n = pin_user_pages_fast(slot->userspace_addr + (idx << PAGE_SHIFT), 1,
-				flags, page);
-	if (n != 1)
-		return n < 0 ? n : -EFAULT;
+	n = pin_user_pages_fast(hva, 1, flags, page);
+	if (n != 1) {
+		/*
+		 * A FOLL_LONGTERM pin faults with the mmap lock held and no
+		 * way to drop it, so a page that userfaultfd must supply
+		 * (another thread's UFFDIO_COPY) is SIGBUS to it. Fault it in
+		 * first through the path that may wait for the userfault, as
+		 * KVM's hva_to_pfn() does, then pin what is now present.
+		 */
+		struct page *tmp;
+
+		if (get_user_pages_unlocked(hva, 1, &tmp, flags & FOLL_WRITE) != 1)
+			return n < 0 ? n : -EFAULT;
+		put_page(tmp);
+		n = pin_user_pages_fast(hva, 1, flags, page);
+		if (n != 1)
+			return n < 0 ? n : -EFAULT;
+	}
 	slot->pages[idx] = *page;
 	return 0;
 }
