@@ -37,6 +37,7 @@ long mkvm_check_extension(struct mkvm *vm, long cap)
 	case KVM_CAP_EXT_CPUID:
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_MP_STATE:
+	case KVM_CAP_ENABLE_CAP_VM:	/* KVM_CAP_MAX_VCPU_ID only (vm.c) */
 	/* In-kernel I/O bus: ioeventfds work on either vendor (iobus.c). */
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:

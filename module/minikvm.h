@@ -167,6 +167,8 @@ struct mkvm_vcpu_msrs {
  * @clock_master_tsc: [clock_lock] Host TSC of the master pair.
  * @clock_master_ns: [clock_lock] kvmclock ns at @clock_master_tsc.
  * @clock_wall_msr: MSR_KVM_WALL_CLOCK(_NEW), per VM as in KVM.
+ * @max_vcpu_ids: [lock] KVM_CAP_MAX_VCPU_ID: vCPU ids must be below it;
+ *		0 = not set (MKVM_MAX_VCPUS).
  */
 struct mkvm {
 	struct mm_struct *mm;
@@ -196,6 +198,7 @@ struct mkvm {
 	u64 clock_master_tsc;
 	u64 clock_master_ns;
 	u64 clock_wall_msr;
+	u32 max_vcpu_ids;
 };
 
 /* Has KVM_CREATE_IRQCHIP run? */

@@ -485,7 +485,8 @@ int mkvm_vcpu_create(struct mkvm *vm, unsigned long id)
 
 	mutex_lock(&vm->lock);
 	r = -EINVAL;
-	if (vm->nr_vcpus >= MKVM_MAX_VCPUS)
+	if (vm->nr_vcpus >= MKVM_MAX_VCPUS ||
+	    (vm->max_vcpu_ids && id >= vm->max_vcpu_ids))
 		goto unlock;
 	r = -EEXIST;
 	for (i = 0; i < vm->nr_vcpus; i++)

@@ -17,7 +17,7 @@
  * KVM_IRQ_LINE(_STATUS), KVM_SET_GSI_ROUTING, KVM_SIGNAL_MSI
  * (irq_routing.c), KVM_IRQFD and KVM_IOEVENTFD (eventfd.c),
  * KVM_SET_NR_MMU_PAGES (accepted, nothing to limit), KVM_GET/SET_CLOCK
- * (x86/kvmclock.c). Everything
+ * (x86/kvmclock.c), KVM_ENABLE_CAP (KVM_CAP_MAX_VCPU_ID). Everything
  * else is -ENOTTY, as in kvm_arch_vm_ioctl() on x86.
  *
  * Lifetime: struct mkvm is reference counted. The VM fd holds one
@@ -148,6 +148,32 @@ static long mkvm_vm_ioctl_irq(struct mkvm *vm, unsigned int ioctl,
 	}
 }
 
+/*
+ * KVM_ENABLE_CAP on a VM fd (api.rst 4.37, 7.x). The one cap offered:
+ * KVM_CAP_MAX_VCPU_ID (7.18), a lower limit on vCPU ids, settable once
+ * (setting the same value again is fine, as in KVM). Anything else, or
+ * any flag, is -EINVAL like KVM's kvm_vm_ioctl_enable_cap().
+ */
+static long mkvm_vm_enable_cap(struct mkvm *vm,
+			       struct kvm_enable_cap __user *argp)
+{
+	struct kvm_enable_cap cap;
+	long r = -EINVAL;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	if (cap.flags || cap.cap != KVM_CAP_MAX_VCPU_ID ||
+	    cap.args[0] > MKVM_MAX_VCPUS)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	if (vm->max_vcpu_ids == cap.args[0] || !vm->max_vcpu_ids) {
+		vm->max_vcpu_ids = cap.args[0];
+		r = 0;
+	}
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
 static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 			  unsigned long arg)
 {
@@ -172,6 +198,7 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_SET_NR_MMU_PAGES:
 	case KVM_GET_CLOCK:
 	case KVM_SET_CLOCK:
+	case KVM_ENABLE_CAP:
 		/* Only where the backend can run guests (mkvm_can_run_guests()). */
 		if (!mkvm_can_run_guests())
 			return -ENOTTY;
@@ -200,6 +227,8 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_CLOCK:
 	case KVM_SET_CLOCK:
 		return mkvm_kvmclock_ioctl(vm, ioctl, argp);
+	case KVM_ENABLE_CAP:
+		return mkvm_vm_enable_cap(vm, argp);
 	default:
 		return mkvm_vm_ioctl_irq(vm, ioctl, argp);
 	}
