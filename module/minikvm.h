@@ -230,6 +230,11 @@ static inline bool mkvm_irqchip_in_kernel(struct mkvm *vm)
  *		@pending_ins_gpa (x86/pio.c).
  * @pending_ins_gpa: Where (fixed at exit time, within one page).
  * @pending_ins_count: How many elements.
+ * @pending_ins_next_rip: RIP after the INS, for its completion: like KVM,
+ *		rDI, rCX and RIP move only when the data arrives.
+ * @pending_ins_amask: Its address-size mask (rDI, rCX).
+ * @pending_ins_rep: It has a REP prefix.
+ * @pending_ins_back: EFLAGS.DF was set (rDI counts down).
  * @pending_mmio: A KVM_EXIT_MMIO read waits for its data (x86/mmio.c).
  * @mmio_insn:	The decode of that read, kept from exit time.
  * @seen_tlb_gen: The VM @tlb_gen this vCPU's TLB is current for.
@@ -274,6 +279,10 @@ struct mkvm_vcpu {
 	bool pending_ins;
 	u64 pending_ins_gpa;
 	u64 pending_ins_count;
+	u64 pending_ins_next_rip;
+	u64 pending_ins_amask;
+	bool pending_ins_rep;
+	bool pending_ins_back;
 	bool pending_mmio;
 	struct mkvm_insn mmio_insn;
 	int seen_tlb_gen;
