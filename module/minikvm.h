@@ -112,6 +112,7 @@ enum mkvm_stat {
  * @mtrr_fixed:	The 11 fixed-range MTRRs, 64K_00000 first.
  * @mtrr_var:	IA32_MTRR_PHYSBASE0/PHYSMASK0 ... 7, interleaved.
  * @kvmclock:	MSR_KVM_SYSTEM_TIME(_NEW): record address | enable (bit 0).
+ * @tsc_adjust:	IA32_TSC_ADJUST (SDM Vol. 3B 17.17.3).
  *
  * MSRs whose value lives in the VMCB/VMCS are the vendor's.
  */
@@ -123,6 +124,7 @@ struct mkvm_vcpu_msrs {
 	u64 mtrr_fixed[11];
 	u64 mtrr_var[16];
 	u64 kvmclock;
+	u64 tsc_adjust;
 };
 
 /**
@@ -167,6 +169,9 @@ struct mkvm_vcpu_msrs {
  * @clock_master_tsc: [clock_lock] Host TSC of the master pair.
  * @clock_master_ns: [clock_lock] kvmclock ns at @clock_master_tsc.
  * @clock_wall_msr: MSR_KVM_WALL_CLOCK(_NEW), per VM as in KVM.
+ * @tsc_base:	[c] Host TSC at creation: every vCPU starts with TSC offset
+ *		-@tsc_base, so guest TSCs start at 0 and agree (as KVM's
+ *		TSC synchronisation of vCPUs created together).
  * @max_vcpu_ids: [lock] KVM_CAP_MAX_VCPU_ID: vCPU ids must be below it;
  *		0 = not set (MKVM_MAX_VCPUS).
  */
@@ -199,6 +204,7 @@ struct mkvm {
 	u64 clock_master_ns;
 	u64 clock_wall_msr;
 	u32 max_vcpu_ids;
+	u64 tsc_base;
 };
 
 /* Has KVM_CREATE_IRQCHIP run? */

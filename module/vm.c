@@ -28,6 +28,7 @@
  * Non-goals: VM types other than 0 (KVM_X86_DEFAULT_VM).
  */
 #include <linux/anon_inodes.h>
+#include <asm/msr.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -275,6 +276,7 @@ int mkvm_vm_create(unsigned long type)
 	INIT_LIST_HEAD(&vm->irqfds);
 	INIT_LIST_HEAD(&vm->ioeventfds);
 	mkvm_kvmclock_vm_init(vm);
+	vm->tsc_base = rdtsc();
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 

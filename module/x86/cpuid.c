@@ -53,6 +53,7 @@
 /* Need the AVX state: FMA, AVX, F16C (leaf 1), AVX2 (leaf 7). */
 #define C1_ECX_AVX_OK		(BIT(12) | BIT(28) | BIT(29))
 #define C7_EBX_AVX_OK		BIT(5)
+#define C7_EBX_TSC_ADJUST	BIT(1)
 #define C1_ECX_X2APIC		BIT(21)
 #define C1_EDX_APIC		BIT(9)
 #define C1_EDX_OK	(BIT(0) /* FPU */ | BIT(1) /* VME */ | BIT(2) /* DE */ | \
@@ -114,6 +115,8 @@ static bool mkvm_cpuid_supported(struct kvm_cpuid_entry2 *e, u32 fn, u32 idx)
 		e->ebx &= C7_EBX_OK |
 			  (mkvm_supported_xcr0 & XFEATURE_MASK_YMM ?
 			   C7_EBX_AVX_OK : 0);
+		/* IA32_TSC_ADJUST is emulated (x86/msr.c), host or not. */
+		e->ebx |= C7_EBX_TSC_ADJUST;
 		e->ecx = 0;
 		e->edx = 0;
 		return true;

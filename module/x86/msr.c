@@ -116,6 +116,9 @@ static int mkvm_common_get(struct mkvm_vcpu *vcpu, u32 msr, u64 *data)
 	case MSR_TSC_AUX:
 		*data = m->tsc_aux;
 		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		*data = m->tsc_adjust;
+		return 0;
 	case MKVM_MSR_MTRRCAP:
 		*data = MKVM_MTRR_CAP;
 		return 0;
@@ -175,6 +178,25 @@ static int mkvm_common_set(struct mkvm_vcpu *vcpu, u32 msr, u64 data,
 			return -EINVAL;
 		m->tsc_aux = data;
 		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		/*
+		 * A guest write moves the TSC by as much (SDM Vol. 3B 17.17.3);
+		 * the VMM's KVM_SET_MSRS only restores the value, as in KVM.
+		 */
+		if (!host) {
+			u64 tsc;
+
+			r = mkvm_ops->get_msr(vcpu, MSR_IA32_TSC, &tsc);
+			if (!r)
+				r = mkvm_ops->set_msr(vcpu, MSR_IA32_TSC,
+						      tsc + data - m->tsc_adjust,
+						      true);
+			if (r)
+				return r;
+			set_bit(MKVM_REQ_CLOCK, &vcpu->requests);
+		}
+		m->tsc_adjust = data;
+		return 0;
 	case MKVM_MSR_MTRRCAP:
 		/* Read-only; KVM lets the host restore the value it read. */
 		return host && data == MKVM_MTRR_CAP ? 0 : -EINVAL;
@@ -228,8 +250,17 @@ int mkvm_get_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 *data)
  */
 int mkvm_set_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host)
 {
-	int r = mkvm_common_set(vcpu, msr, data, host);
+	u64 tsc;
+	int r;
 
+	/*
+	 * A guest's write to the TSC also moves IA32_TSC_ADJUST by the same
+	 * amount (SDM Vol. 3B 17.17.3); the VMM's only sets the offset.
+	 */
+	if (msr == MSR_IA32_TSC && !host &&
+	    !mkvm_ops->get_msr(vcpu, MSR_IA32_TSC, &tsc))
+		vcpu->msrs.tsc_adjust += data - tsc;
+	r = mkvm_common_set(vcpu, msr, data, host);
 	if (r == -ENOENT)
 		r = mkvm_ops->set_msr(vcpu, msr, data, host);
 	/* A new TSC offset moves the kvmclock record's tsc_timestamp. */
@@ -242,7 +273,8 @@ int mkvm_set_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host)
 static const u32 mkvm_msrs_to_save[] = {
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK,
-	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_TSC_AUX, MSR_IA32_MISC_ENABLE,
+	MSR_IA32_TSC, MSR_IA32_TSC_ADJUST, MSR_IA32_CR_PAT, MSR_TSC_AUX,
+	MSR_IA32_MISC_ENABLE,
 	MKVM_MSR_MTRR_DEF_TYPE,
 	0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207,
 	0x208, 0x209, 0x20a, 0x20b, 0x20c, 0x20d, 0x20e, 0x20f,
