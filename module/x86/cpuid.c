@@ -39,6 +39,7 @@
 #include <asm/kvm_para.h>
 
 #include "../minikvm.h"
+#include "../arch_ops.h"
 #include "../compat.h"
 
 /* CPUID.1:ECX and EDX bits we pass through when the host has them. */
@@ -225,6 +226,54 @@ long mkvm_get_supported_cpuid(struct kvm_cpuid2 __user *argp)
 	return 0;
 }
 
+/*
+ * The bits that follow the vCPU's state rather than the table (SDM Vol. 2A
+ * CPUID), as KVM's kvm_update_cpuid_runtime() keeps them: the size of the
+ * XSAVE area for the XCR0 in force (leaf 0Dh.0 EBX) and CR4.OSXSAVE (leaf
+ * 1 ECX[27]). KVM_GET_CPUID2 reports them the same way, so a table read
+ * back is what the guest sees. The APIC ID in leaf 1 EBX is userspace's,
+ * as in KVM (mkvm writes one per vCPU).
+ */
+static void mkvm_cpuid_runtime(struct mkvm_vcpu *vcpu, u32 fn, u32 idx,
+			       u32 *ebx, u32 *ecx, bool osxsave)
+{
+	if (fn == 0xd && idx == 0 && mkvm_supported_xcr0)
+		*ebx = mkvm_xsave_size(vcpu->xcr0);
+	if (fn == 1)
+		*ecx = (*ecx & ~C1_ECX_OSXSAVE) | (osxsave ? C1_ECX_OSXSAVE : 0);
+}
+
+/*
+ * After KVM_RUN only the same table may be set again (KVM refuses to change
+ * CPU features under a running guest); as in KVM, the runtime bits are
+ * brought up to date on both sides first, so a table read back with
+ * KVM_GET_CPUID2 always compares equal.
+ */
+static bool mkvm_cpuid_same(struct mkvm_vcpu *vcpu,
+			    const struct kvm_cpuid_entry2 *e, int nent)
+{
+	struct kvm_cpuid_entry2 a, b;
+	struct kvm_sregs sregs;
+	bool osxsave;
+	int i;
+
+	if (nent != vcpu->cpuid_nent)
+		return false;
+	mkvm_ops->get_sregs(vcpu, &sregs);
+	osxsave = sregs.cr4 & X86_CR4_OSXSAVE;
+	for (i = 0; i < nent; i++) {
+		a = e[i];
+		b = vcpu->cpuid[i];
+		mkvm_cpuid_runtime(vcpu, a.function, a.index, &a.ebx, &a.ecx,
+				   osxsave);
+		mkvm_cpuid_runtime(vcpu, b.function, b.index, &b.ebx, &b.ecx,
+				   osxsave);
+		if (memcmp(&a, &b, sizeof(a)))
+			return false;
+	}
+	return true;
+}
+
 /**
  * mkvm_vcpu_set_cpuid2() - KVM_SET_CPUID2
  * @vcpu: the vCPU (its mutex held)
@@ -255,8 +304,7 @@ long mkvm_vcpu_set_cpuid2(struct mkvm_vcpu *vcpu,
 			return PTR_ERR(e);
 	}
 	if (vcpu->has_run) {
-		bool same = hdr.nent == vcpu->cpuid_nent &&
-			    (!size || !memcmp(e, vcpu->cpuid, size));
+		bool same = mkvm_cpuid_same(vcpu, e, hdr.nent);
 
 		kvfree(e);
 		return same ? 0 : -EINVAL;
@@ -286,10 +334,28 @@ long mkvm_vcpu_get_cpuid2(struct mkvm_vcpu *vcpu,
 		return -EFAULT;
 	if (hdr.nent < vcpu->cpuid_nent)
 		return -E2BIG;
-	if (vcpu->cpuid_nent &&
-	    copy_to_user(argp->entries, vcpu->cpuid,
-			 vcpu->cpuid_nent * sizeof(*vcpu->cpuid)))
-		return -EFAULT;
+	if (vcpu->cpuid_nent) {
+		struct kvm_cpuid_entry2 *e;
+		struct kvm_sregs sregs;
+		int i, r = 0;
+
+		e = kmemdup(vcpu->cpuid, vcpu->cpuid_nent * sizeof(*e),
+			    GFP_KERNEL_ACCOUNT);
+		if (!e)
+			return -ENOMEM;
+		/* KVM reports its runtime adjustments here too. */
+		mkvm_ops->get_sregs(vcpu, &sregs);
+		for (i = 0; i < vcpu->cpuid_nent; i++)
+			mkvm_cpuid_runtime(vcpu, e[i].function, e[i].index,
+					   &e[i].ebx, &e[i].ecx,
+					   sregs.cr4 & X86_CR4_OSXSAVE);
+		if (copy_to_user(argp->entries, e,
+				 vcpu->cpuid_nent * sizeof(*e)))
+			r = -EFAULT;
+		kfree(e);
+		if (r)
+			return r;
+	}
 	hdr.nent = vcpu->cpuid_nent;
 	return copy_to_user(argp, &hdr, sizeof(hdr)) ? -EFAULT : 0;
 }
@@ -359,14 +425,7 @@ void mkvm_cpuid_emulate(struct mkvm_vcpu *vcpu, u32 *eax, u32 *ebx, u32 *ecx,
 			u32 *edx, bool osxsave)
 {
 	u32 fn = *eax, idx = *ecx;
-	bool found = mkvm_cpuid_lookup(vcpu, eax, ebx, ecx, edx);
 
-	/* Size of the XSAVE area for the XCR0 in force (SDM Vol. 2A). */
-	if (fn == 0xd && idx == 0 && found && mkvm_supported_xcr0)
-		*ebx = mkvm_xsave_size(vcpu->xcr0);
-	if (fn == 1) {
-		/* Dynamic bits (SDM Vol. 2A, CPUID leaf 01h). */
-		*ebx = (*ebx & 0x00ffffff) | vcpu->id << 24;
-		*ecx = (*ecx & ~C1_ECX_OSXSAVE) | (osxsave ? C1_ECX_OSXSAVE : 0);
-	}
+	if (mkvm_cpuid_lookup(vcpu, eax, ebx, ecx, edx))
+		mkvm_cpuid_runtime(vcpu, fn, idx, ebx, ecx, osxsave);
 }

@@ -8,7 +8,9 @@
  *    each register that differs from the table. KVM's documented runtime
  *    changes are allowed for: leaf 0Dh subleaves 0 and 1 follow XCR0/XSS,
  *    leaf 1 ECX.OSXSAVE follows CR4.OSXSAVE. The hypervisor leaf
- *    4000_0000h must name 4000_0001h as its last (kvmclock).
+ *    4000_0000h must name 4000_0001h as its last (kvmclock). After the
+ *    run, the table KVM_GET_CPUID2 returns (runtime bits included) may be
+ *    set again, a table with a feature changed may not (EINVAL).
  */
 #include <string.h>
 #include "mkvm_test.h"
@@ -74,6 +76,16 @@ static void check_table(struct __test_metadata *_metadata,
 	for (r = 0; r < (int)c->nent; r++)
 		if (c->entries[r].function == 0x40000000)
 			EXPECT_EQ(0x40000001, c->entries[r].eax);
+	/*
+	 * After KVM_RUN the table read back (with the runtime bits brought
+	 * up to date) may be set again; a changed feature may not.
+	 */
+	ASSERT_EQ(0, ioctl(self->vcpu.fd, KVM_GET_CPUID2, c));
+	EXPECT_EQ(0, ioctl(self->vcpu.fd, KVM_SET_CPUID2, c));
+	for (r = 0; r < (int)c->nent; r++)
+		if (c->entries[r].function == 7)
+			c->entries[r].ebx ^= 1u << 3;	/* BMI1 */
+	EXPECT_EQ(-1, ioctl(self->vcpu.fd, KVM_SET_CPUID2, c));
 	free(c);
 }
 
