@@ -17,7 +17,8 @@
  * KVM_IRQ_LINE(_STATUS), KVM_SET_GSI_ROUTING, KVM_SIGNAL_MSI
  * (irq_routing.c), KVM_IRQFD and KVM_IOEVENTFD (eventfd.c),
  * KVM_SET_NR_MMU_PAGES (accepted, nothing to limit), KVM_GET/SET_CLOCK
- * (x86/kvmclock.c), KVM_ENABLE_CAP (KVM_CAP_MAX_VCPU_ID). Everything
+ * (x86/kvmclock.c), KVM_ENABLE_CAP (KVM_CAP_MAX_VCPU_ID),
+ * KVM_GET_DIRTY_LOG (memslot.c). Everything
  * else is -ENOTTY, as in kvm_arch_vm_ioctl() on x86.
  *
  * Lifetime: struct mkvm is reference counted. The VM fd holds one
@@ -200,6 +201,7 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_CLOCK:
 	case KVM_SET_CLOCK:
 	case KVM_ENABLE_CAP:
+	case KVM_GET_DIRTY_LOG:
 		/* Only where the backend can run guests (mkvm_can_run_guests()). */
 		if (!mkvm_can_run_guests())
 			return -ENOTTY;
@@ -230,6 +232,13 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return mkvm_kvmclock_ioctl(vm, ioctl, argp);
 	case KVM_ENABLE_CAP:
 		return mkvm_vm_enable_cap(vm, argp);
+	case KVM_GET_DIRTY_LOG: {
+		struct kvm_dirty_log log;
+
+		if (copy_from_user(&log, argp, sizeof(log)))
+			return -EFAULT;
+		return mkvm_get_dirty_log(vm, &log);
+	}
 	default:
 		return mkvm_vm_ioctl_irq(vm, ioctl, argp);
 	}
