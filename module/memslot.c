@@ -30,9 +30,16 @@
  * itself (mkvm_write_guest(): INS data, kvmclock pages) are logged too.
  * The write-protect works through mmu.c on NPT and EPT alike.
  *
+ * With KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 enabled (api.rst 7.18),
+ * KVM_GET_DIRTY_LOG only copies the bitmap; KVM_CLEAR_DIRTY_LOG (api.rst
+ * 4.117) clears the bits userspace names and write-protects those pages
+ * that were dirty. KVM_DIRTY_LOG_INITIALLY_SET starts a slot's log all
+ * ones with nothing write-protected: the first clear does that, page by
+ * page (kvm_main.c kvm_clear_dirty_log_protect()).
+ *
  * Non-goals for now: MMU notifiers (pages stay pinned; see
- * Documentation/architecture.md), KVM_CLEAR_DIRTY_LOG and manual
- * protection, the dirty ring, 32-bit (compat) KVM_GET_DIRTY_LOG.
+ * Documentation/architecture.md), the dirty ring, 32-bit (compat)
+ * KVM_GET_DIRTY_LOG and KVM_CLEAR_DIRTY_LOG.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -105,6 +112,11 @@ static int mkvm_slot_set_logging(struct mkvm *vm, struct mkvm_memslot *slot,
 				      GFP_KERNEL_ACCOUNT);
 	if (!slot->dirty_bitmap)
 		return -ENOMEM;
+	if (vm->manual_dirty_log_protect & KVM_DIRTY_LOG_INITIALLY_SET) {
+		/* Every page counts as dirty; KVM_CLEAR_DIRTY_LOG protects. */
+		bitmap_set(slot->dirty_bitmap, 0, npages);
+		return 0;
+	}
 	if (slot->npages &&
 	    mkvm_mmu_wrprotect(vm->mmu, slot->base_gfn, slot->npages))
 		mkvm_flush_remote_tlbs(vm);
@@ -533,6 +545,7 @@ int mkvm_get_dirty_log(struct mkvm *vm, struct kvm_dirty_log *log)
 	u16 id = log->slot & 0xffff, as = log->slot >> 16;
 	struct mkvm_memslot *slot;
 	unsigned long *snap, w;
+	unsigned int bit;
 	size_t bytes, i;
 	bool flush = false;
 	int r = 0;
@@ -552,7 +565,11 @@ int mkvm_get_dirty_log(struct mkvm *vm, struct kvm_dirty_log *log)
 		return -ENOMEM;
 	}
 	for (i = 0; i < bytes / sizeof(long); i++) {
-		unsigned int bit;
+		if (vm->manual_dirty_log_protect) {
+			/* Manual protection: a copy; KVM_CLEAR_DIRTY_LOG clears. */
+			snap[i] = READ_ONCE(slot->dirty_bitmap[i]);
+			continue;
+		}
 
 		/* Faults set bits under mmu_lock too; other writers use set_bit. */
 		w = xchg(&slot->dirty_bitmap[i], 0);
@@ -569,4 +586,103 @@ int mkvm_get_dirty_log(struct mkvm *vm, struct kvm_dirty_log *log)
 		r = -EFAULT;
 	kvfree(snap);
 	return r;
+}
+
+/**
+ * mkvm_clear_dirty_log() - KVM_CLEAR_DIRTY_LOG (api.rst 4.117)
+ * @vm:  the VM
+ * @log: the request, copied from userspace
+ *
+ * Clears the bits of @log->dirty_bitmap (page @log->first_page and up,
+ * @log->num_pages of them) in the slot's log and write-protects those of
+ * the pages that were dirty, flushing every vCPU's TLB before returning.
+ * The range rules are KVM's: @first_page a multiple of 64, the range inside
+ * the slot, @num_pages a multiple of 64 unless it ends at the slot's end.
+ * Works whether or not manual protection is enabled, as in KVM.
+ *
+ * Context: process context; takes vm->mmu_lock; may sleep.
+ * Return: 0; -EINVAL for a bad slot number or range; -ENOENT when the slot
+ * does not exist or does not log; -ENOMEM; -EFAULT.
+ */
+int mkvm_clear_dirty_log(struct mkvm *vm, struct kvm_clear_dirty_log *log)
+{
+	u16 id = log->slot & 0xffff, as = log->slot >> 16;
+	struct mkvm_memslot *slot;
+	unsigned long *mask;
+	size_t n, i;
+	bool flush = false;
+	int r = 0;
+
+	if (as || id >= MKVM_NR_MEMSLOTS || (log->first_page & 63))
+		return -EINVAL;
+	mutex_lock(&vm->mmu_lock);
+	slot = &vm->slots[id];
+	if (!slot->npages || !slot->dirty_bitmap) {
+		mutex_unlock(&vm->mmu_lock);
+		return -ENOENT;
+	}
+	if (log->first_page > slot->npages ||
+	    log->num_pages > slot->npages - log->first_page ||
+	    (log->num_pages < slot->npages - log->first_page &&
+	     (log->num_pages & 63))) {
+		mutex_unlock(&vm->mmu_lock);
+		return -EINVAL;
+	}
+	/* Sized by the slot now; the copy may fault, which needs no mmu_lock. */
+	n = BITS_TO_LONGS(log->num_pages);
+	mask = kvmalloc_array(max_t(size_t, n, 1), sizeof(long),
+			      GFP_KERNEL_ACCOUNT);
+	if (!mask) {
+		mutex_unlock(&vm->mmu_lock);
+		return -ENOMEM;
+	}
+	if (copy_from_user(mask, log->dirty_bitmap, n * sizeof(long))) {
+		r = -EFAULT;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		u64 first = log->first_page + i * BITS_PER_LONG;
+		unsigned long *p = &slot->dirty_bitmap[first / BITS_PER_LONG];
+		unsigned long m = mask[i], old;
+		unsigned int bit;
+
+		if (!m)
+			continue;
+		/* Only pages that were dirty need protecting again. */
+		old = atomic_long_fetch_andnot(m, (atomic_long_t *)p);
+		m &= old;
+		for_each_set_bit(bit, &m, BITS_PER_LONG)
+			flush |= mkvm_mmu_wrprotect(vm->mmu, slot->base_gfn +
+						    first + bit, 1);
+	}
+	if (flush)
+		mkvm_flush_remote_tlbs(vm);
+out:
+	mutex_unlock(&vm->mmu_lock);
+	kvfree(mask);
+	return r;
+}
+
+/**
+ * mkvm_enable_manual_dirty_log() - KVM_ENABLE_CAP(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2)
+ * @vm:    the VM
+ * @flags: args[0]: KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE and/or
+ *	   KVM_DIRTY_LOG_INITIALLY_SET, or 0 to go back to automatic
+ *
+ * Context: process context; takes vm->lock and vm->mmu_lock.
+ * Return: 0, or -EINVAL for unknown flags (KVM_DIRTY_LOG_INITIALLY_SET
+ * alone too, as in kvm_vm_ioctl_enable_cap_generic()).
+ */
+int mkvm_enable_manual_dirty_log(struct mkvm *vm, u64 flags)
+{
+	if (flags & ~MKVM_DIRTY_LOG_MANUAL_CAPS)
+		return -EINVAL;
+	if (flags == KVM_DIRTY_LOG_INITIALLY_SET)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	mutex_lock(&vm->mmu_lock);
+	vm->manual_dirty_log_protect = flags;
+	mutex_unlock(&vm->mmu_lock);
+	mutex_unlock(&vm->lock);
+	return 0;
 }

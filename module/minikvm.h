@@ -179,6 +179,9 @@ struct mkvm_vcpu_msrs {
  *		TSC synchronisation of vCPUs created together).
  * @max_vcpu_ids: [lock] KVM_CAP_MAX_VCPU_ID: vCPU ids must be below it;
  *		0 = not set (MKVM_MAX_VCPUS).
+ * @manual_dirty_log_protect: [lock + mmu_lock to write, either to read]
+ *		KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 flags (memslot.c):
+ *		KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE, KVM_DIRTY_LOG_INITIALLY_SET.
  */
 struct mkvm {
 	struct mm_struct *mm;
@@ -210,6 +213,7 @@ struct mkvm {
 	u64 clock_wall_msr;
 	u32 max_vcpu_ids;
 	u64 tsc_base;
+	u64 manual_dirty_log_protect;
 };
 
 /* Has KVM_CREATE_IRQCHIP run? */
@@ -351,6 +355,11 @@ int mkvm_write_guest(struct mkvm *vm, u64 gpa, const void *buf,
 		     unsigned int len);
 int mkvm_map_gpa(struct mkvm *vm, u64 gpa, bool write, bool huge_ok);
 int mkvm_get_dirty_log(struct mkvm *vm, struct kvm_dirty_log *log);
+int mkvm_clear_dirty_log(struct mkvm *vm, struct kvm_clear_dirty_log *log);
+int mkvm_enable_manual_dirty_log(struct mkvm *vm, u64 flags);
+/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2's answer: the flags minikvm takes. */
+#define MKVM_DIRTY_LOG_MANUAL_CAPS \
+	(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET)
 
 /* x86/kvmclock.c */
 extern bool mkvm_kvmclock_ok;

@@ -22,9 +22,13 @@
  *    TLB flush of the first call were complete when it returned). This is
  *    the check of upstream's dirty_log_test, which does not build from
  *    Debian's 6.1 tree.
+ *  - manual_protect: KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 with
+ *    KVM_DIRTY_LOG_INITIALLY_SET: the log starts all ones, GET only
+ *    copies, KVM_CLEAR_DIRTY_LOG clears and re-protects exactly the pages
+ *    named (the next write to those is logged again), KVM's range rules.
  *  - errnos: ENOENT for a slot that does not exist or does not log.
  *
- * Non-goals: KVM_CLEAR_DIRTY_LOG (manual protection), the dirty ring.
+ * Non-goals: the dirty ring.
  */
 #include <pthread.h>
 #include <string.h>
@@ -309,6 +313,115 @@ TEST_F(dev, concurrent)
 	/* The guest really ran alongside: pages changed in most rounds. */
 	TH_LOG("%u page changes seen over %u rounds", changed, ROUNDS);
 	EXPECT_LT(ROUNDS, changed);
+}
+
+/* The guest writes @n pages once (cmd_pages); no log is taken. */
+static void dl_write(struct dl *dl, const uint32_t *pages, uint32_t n,
+		     uint64_t value)
+{
+	uint32_t i;
+
+	G(dl, cmd_read) = 0;
+	G(dl, cmd_n) = n;
+	G(dl, cmd_value) = value;
+	for (i = 0; i < n; i++)
+		G(dl, cmd_pages)[i] = pages[i];
+	dl_run(dl, GL_UCALL_SYNC);
+}
+
+/* The log of a 128-page slot must be { @w0, @w1 }. */
+static void dl_expect(struct dl *dl, uint64_t w0, uint64_t w1, int line)
+{
+	struct __test_metadata *_metadata = dl->_metadata;
+	uint64_t bitmap[2] = { 0xa5, 0xa5 };
+
+	ASSERT_EQ(0, dl_get_log(dl, DL_SLOT, bitmap));
+	if (bitmap[0] != w0 || bitmap[1] != w1)
+		TH_LOG("line %d: log %#llx %#llx, want %#llx %#llx", line,
+		       (unsigned long long)bitmap[0],
+		       (unsigned long long)bitmap[1],
+		       (unsigned long long)w0, (unsigned long long)w1);
+	EXPECT_EQ(w0, bitmap[0]);
+	EXPECT_EQ(w1, bitmap[1]);
+}
+
+static int dl_clear(struct dl *dl, uint64_t first, uint32_t num,
+		    uint64_t *mask)
+{
+	struct kvm_clear_dirty_log c = {
+		.slot = DL_SLOT, .first_page = first, .num_pages = num,
+		.dirty_bitmap = mask,
+	};
+
+	return ioctl(dl->self->vm.fd, KVM_CLEAR_DIRTY_LOG, &c);
+}
+
+TEST_F(dev, manual_protect)
+{
+	static const uint32_t p1_70[] = { 1, 70 }, p5[] = { 5 };
+	struct dl dl = { .npages = 128, .self = self, ._metadata = _metadata };
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
+		.args[0] = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE |
+			   KVM_DIRTY_LOG_INITIALLY_SET,
+	};
+	uint64_t ones[2] = { ~0ULL, ~0ULL }, bit5[1] = { 1ULL << 5 };
+	long caps;
+
+	caps = ioctl(self->fd, KVM_CHECK_EXTENSION,
+		     KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2);
+	if (caps <= 0)
+		SKIP(return, "%s: no KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2",
+		     variant->path);
+	ASSERT_EQ(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE |
+		  KVM_DIRTY_LOG_INITIALLY_SET, caps);
+	/* INITIALLY_SET alone, or unknown bits: EINVAL. */
+	cap.args[0] = KVM_DIRTY_LOG_INITIALLY_SET;
+	EXPECT_EQ(-1, ioctl(self->vm.fd, KVM_ENABLE_CAP, &cap));
+	EXPECT_EQ(EINVAL, errno);
+	cap.args[0] = 1ULL << 2;
+	EXPECT_EQ(-1, ioctl(self->vm.fd, KVM_ENABLE_CAP, &cap));
+	EXPECT_EQ(EINVAL, errno);
+	cap.args[0] = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE |
+		      KVM_DIRTY_LOG_INITIALLY_SET;
+	ASSERT_EQ(0, ioctl(self->vm.fd, KVM_ENABLE_CAP, &cap));
+
+	dl.mem = gl_add_slot(&self->vm, DL_SLOT, DL_GPA, dl.npages * 4096,
+			     KVM_MEM_LOG_DIRTY_PAGES);
+	dl_start(&dl, _metadata, self);
+	/* Initially set, and GET does not clear. */
+	dl_expect(&dl, ~0ULL, ~0ULL, __LINE__);
+	dl_write(&dl, p1_70, 2, 0x10);
+	dl_expect(&dl, ~0ULL, ~0ULL, __LINE__);
+	/* Clear the first 64: only the pages written since come back. */
+	ASSERT_EQ(0, dl_clear(&dl, 0, 64, ones));
+	dl_expect(&dl, 0, ~0ULL, __LINE__);
+	dl_write(&dl, p1_70, 2, 0x11);
+	dl_expect(&dl, 1ULL << 1, ~0ULL, __LINE__);
+	/* All of it. */
+	ASSERT_EQ(0, dl_clear(&dl, 0, 128, ones));
+	dl_expect(&dl, 0, 0, __LINE__);
+	dl_write(&dl, p1_70, 2, 0x12);
+	dl_expect(&dl, 1ULL << 1, 1ULL << 6, __LINE__);
+	dl_write(&dl, p5, 1, 0x13);
+	dl_expect(&dl, 1ULL << 1 | 1ULL << 5, 1ULL << 6, __LINE__);
+	/* Clearing page 5 alone re-protects it: its next write is logged. */
+	ASSERT_EQ(0, dl_clear(&dl, 0, 64, bit5));
+	dl_expect(&dl, 1ULL << 1, 1ULL << 6, __LINE__);
+	dl_write(&dl, p5, 1, 0x14);
+	dl_expect(&dl, 1ULL << 1 | 1ULL << 5, 1ULL << 6, __LINE__);
+	EXPECT_EQ(0x14, *(uint64_t *)(dl.mem + 5 * 4096 + 8));
+
+	/* KVM's range rules. */
+	EXPECT_EQ(-1, dl_clear(&dl, 1, 63, ones));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, dl_clear(&dl, 0, 65, ones));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, dl_clear(&dl, 64, 65, ones));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, dl_clear(&dl, 192, 0, ones));
+	EXPECT_EQ(EINVAL, errno);
+	dl_stop(&dl);
 }
 
 TEST_F(dev, errnos)
