@@ -62,6 +62,9 @@ long mkvm_check_extension(struct mkvm *vm, long cap)
 	/* KVM_GET/SET_CLOCK (x86/kvmclock.c): the flags GET can report. */
 	case KVM_CAP_ADJUST_CLOCK:
 		return mkvm_can_run_guests() ? mkvm_kvmclock_cap() : 0;
+	/* KVM_CLEAR_DIRTY_LOG and manual write-protection (memslot.c). */
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		return mkvm_can_run_guests() ? MKVM_DIRTY_LOG_MANUAL_CAPS : 0;
 	case KVM_CAP_NR_MEMSLOTS:
 		return mkvm_can_run_guests() ? MKVM_NR_MEMSLOTS : 0;
 	case KVM_CAP_NR_VCPUS:

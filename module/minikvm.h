@@ -52,9 +52,13 @@ struct dentry;
  * @base_gfn:	First guest frame number; 0 pages means the slot is unused.
  * @npages:	Size in 4 KiB pages.
  * @userspace_addr: Where the VMM mapped the memory (page aligned).
- * @flags:	KVM_MEM_READONLY or 0.
+ * @flags:	KVM_MEM_READONLY, KVM_MEM_LOG_DIRTY_PAGES or 0.
  * @pages:	The host page pinned for each guest page, NULL until the
  *		guest first touches it (memslot.c); unpinned on delete.
+ * @dirty_bitmap: With KVM_MEM_LOG_DIRTY_PAGES, one bit per page written
+ *		since the last KVM_GET_DIRTY_LOG (memslot.c); else NULL.
+ *		Bits are set with set_bit() under @mmu_lock and collected
+ *		with xchg() under it.
  *
  * Slots are changed and read under struct mkvm's @mmu_lock.
  */
@@ -64,6 +68,7 @@ struct mkvm_memslot {
 	unsigned long userspace_addr;
 	u32 flags;
 	struct page **pages;
+	unsigned long *dirty_bitmap;
 };
 
 struct mkvm_vcpu;
@@ -174,6 +179,9 @@ struct mkvm_vcpu_msrs {
  *		TSC synchronisation of vCPUs created together).
  * @max_vcpu_ids: [lock] KVM_CAP_MAX_VCPU_ID: vCPU ids must be below it;
  *		0 = not set (MKVM_MAX_VCPUS).
+ * @manual_dirty_log_protect: [lock + mmu_lock to write, either to read]
+ *		KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 flags (memslot.c):
+ *		KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE, KVM_DIRTY_LOG_INITIALLY_SET.
  */
 struct mkvm {
 	struct mm_struct *mm;
@@ -205,6 +213,7 @@ struct mkvm {
 	u64 clock_wall_msr;
 	u32 max_vcpu_ids;
 	u64 tsc_base;
+	u64 manual_dirty_log_protect;
 };
 
 /* Has KVM_CREATE_IRQCHIP run? */
@@ -344,6 +353,13 @@ bool mkvm_slot_pin_2m(struct mkvm *vm, struct mkvm_memslot *slot, u64 gfn,
 int mkvm_read_guest(struct mkvm *vm, u64 gpa, void *buf, unsigned int len);
 int mkvm_write_guest(struct mkvm *vm, u64 gpa, const void *buf,
 		     unsigned int len);
+int mkvm_map_gpa(struct mkvm *vm, u64 gpa, bool write, bool huge_ok);
+int mkvm_get_dirty_log(struct mkvm *vm, struct kvm_dirty_log *log);
+int mkvm_clear_dirty_log(struct mkvm *vm, struct kvm_clear_dirty_log *log);
+int mkvm_enable_manual_dirty_log(struct mkvm *vm, u64 flags);
+/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2's answer: the flags minikvm takes. */
+#define MKVM_DIRTY_LOG_MANUAL_CAPS \
+	(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET)
 
 /* x86/kvmclock.c */
 extern bool mkvm_kvmclock_ok;

@@ -17,7 +17,8 @@
  * KVM_IRQ_LINE(_STATUS), KVM_SET_GSI_ROUTING, KVM_SIGNAL_MSI
  * (irq_routing.c), KVM_IRQFD and KVM_IOEVENTFD (eventfd.c),
  * KVM_SET_NR_MMU_PAGES (accepted, nothing to limit), KVM_GET/SET_CLOCK
- * (x86/kvmclock.c), KVM_ENABLE_CAP (KVM_CAP_MAX_VCPU_ID). Everything
+ * (x86/kvmclock.c), KVM_ENABLE_CAP (KVM_CAP_MAX_VCPU_ID),
+ * KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG (memslot.c). Everything
  * else is -ENOTTY, as in kvm_arch_vm_ioctl() on x86.
  *
  * Lifetime: struct mkvm is reference counted. The VM fd holds one
@@ -150,10 +151,11 @@ static long mkvm_vm_ioctl_irq(struct mkvm *vm, unsigned int ioctl,
 }
 
 /*
- * KVM_ENABLE_CAP on a VM fd (api.rst 4.37, 7.x). The one cap offered:
+ * KVM_ENABLE_CAP on a VM fd (api.rst 4.37, 7.x). Two caps are offered:
  * KVM_CAP_MAX_VCPU_ID (7.18), a lower limit on vCPU ids, settable once
- * (setting the same value again is fine, as in KVM). Anything else, or
- * any flag, is -EINVAL like KVM's kvm_vm_ioctl_enable_cap().
+ * (setting the same value again is fine, as in KVM), and
+ * KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 (7.18 too, memslot.c). Anything else,
+ * or any flag, is -EINVAL like KVM's kvm_vm_ioctl_enable_cap().
  */
 static long mkvm_vm_enable_cap(struct mkvm *vm,
 			       struct kvm_enable_cap __user *argp)
@@ -163,6 +165,8 @@ static long mkvm_vm_enable_cap(struct mkvm *vm,
 
 	if (copy_from_user(&cap, argp, sizeof(cap)))
 		return -EFAULT;
+	if (!cap.flags && cap.cap == KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2)
+		return mkvm_enable_manual_dirty_log(vm, cap.args[0]);
 	if (cap.flags || cap.cap != KVM_CAP_MAX_VCPU_ID ||
 	    cap.args[0] > MKVM_MAX_VCPUS)
 		return -EINVAL;
@@ -200,6 +204,8 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_CLOCK:
 	case KVM_SET_CLOCK:
 	case KVM_ENABLE_CAP:
+	case KVM_GET_DIRTY_LOG:
+	case KVM_CLEAR_DIRTY_LOG:
 		/* Only where the backend can run guests (mkvm_can_run_guests()). */
 		if (!mkvm_can_run_guests())
 			return -ENOTTY;
@@ -230,6 +236,20 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return mkvm_kvmclock_ioctl(vm, ioctl, argp);
 	case KVM_ENABLE_CAP:
 		return mkvm_vm_enable_cap(vm, argp);
+	case KVM_GET_DIRTY_LOG: {
+		struct kvm_dirty_log log;
+
+		if (copy_from_user(&log, argp, sizeof(log)))
+			return -EFAULT;
+		return mkvm_get_dirty_log(vm, &log);
+	}
+	case KVM_CLEAR_DIRTY_LOG: {
+		struct kvm_clear_dirty_log log;
+
+		if (copy_from_user(&log, argp, sizeof(log)))
+			return -EFAULT;
+		return mkvm_clear_dirty_log(vm, &log);
+	}
 	default:
 		return mkvm_vm_ioctl_irq(vm, ioctl, argp);
 	}
