@@ -32,6 +32,8 @@ static const long mkvm_implemented_caps[] = {
 	KVM_CAP_MAX_VCPUS,
 	KVM_CAP_MAX_VCPU_ID,
 	KVM_CAP_ENABLE_CAP_VM,
+	/* KVM_CLEAR_DIRTY_LOG, manual protection (memslot.c, dirty_log_test). */
+	KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
 	/* Extended state (x86/xsave.c). */
 	KVM_CAP_XSAVE,
 	KVM_CAP_XCRS,
