@@ -72,6 +72,8 @@ struct mkvm_vcpu;
  *		-ENOENT for any other MSR.
  * @set_msr:	Write one, with the CPU's #GP rules: -EINVAL to refuse,
  *		-ENOENT when not the vendor's. @host: from KVM_SET_MSRS.
+ * @tsc_offset:	The exact guest-minus-host TSC offset (VMCB TSC_OFFSET,
+ *		APM 15.30.5; VMCS TSC offset, SDM 26.6.5), for kvmclock.
  * @queue_exception: Deliver exception @vector to the guest at the next
  *		entry, at the current RIP (the faulting instruction is not
  *		retired), with @error pushed when @has_error and, for #PF,
@@ -136,6 +138,7 @@ struct mkvm_arch_ops {
 	const u64 *(*pdptrs)(struct mkvm_vcpu *vcpu);
 	int (*get_msr)(struct mkvm_vcpu *vcpu, u32 msr, u64 *data);
 	int (*set_msr)(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host);
+	u64 (*tsc_offset)(struct mkvm_vcpu *vcpu);
 	void (*queue_exception)(struct mkvm_vcpu *vcpu, u8 vector,
 				bool has_error, u32 error, u64 cr2);
 

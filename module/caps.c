@@ -37,6 +37,7 @@ long mkvm_check_extension(struct mkvm *vm, long cap)
 	case KVM_CAP_EXT_CPUID:
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_MP_STATE:
+	case KVM_CAP_ENABLE_CAP_VM:	/* KVM_CAP_MAX_VCPU_ID only (vm.c) */
 	/* In-kernel I/O bus: ioeventfds work on either vendor (iobus.c). */
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
@@ -58,6 +59,12 @@ long mkvm_check_extension(struct mkvm *vm, long cap)
 		return mkvm_can_run_guests() && mkvm_supported_xcr0;
 	case KVM_CAP_IRQ_ROUTING:
 		return mkvm_can_run_irqchip() ? MKVM_MAX_IRQ_ROUTES : 0;
+	/* KVM_GET/SET_CLOCK (x86/kvmclock.c): the flags GET can report. */
+	case KVM_CAP_ADJUST_CLOCK:
+		return mkvm_can_run_guests() ? mkvm_kvmclock_cap() : 0;
+	/* KVM_CLEAR_DIRTY_LOG and manual write-protection (memslot.c). */
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		return mkvm_can_run_guests() ? MKVM_DIRTY_LOG_MANUAL_CAPS : 0;
 	case KVM_CAP_NR_MEMSLOTS:
 		return mkvm_can_run_guests() ? MKVM_NR_MEMSLOTS : 0;
 	case KVM_CAP_NR_VCPUS:

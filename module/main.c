@@ -43,6 +43,7 @@ static int __init mkvm_init(void)
 	if (r)
 		return r;
 	mkvm_xsave_init();
+	mkvm_kvmclock_ok = mkvm_kvmclock_setup();
 
 	r = mkvm_virt_init();
 	if (r)

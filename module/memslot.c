@@ -15,20 +15,41 @@
  * Validation follows virt/kvm/kvm_main.c (__kvm_set_memory_region) and
  * Documentation/virt/kvm/api.rst 4.35: page-aligned addresses and sizes,
  * no wrap-around, no overlap (EEXIST), id below KVM_CAP_NR_MEMSLOTS,
- * address space 0 only, flags 0 or KVM_MEM_READONLY, and an existing slot
- * may only move or change flags other than READONLY.
+ * address space 0 only, flags KVM_MEM_READONLY and KVM_MEM_LOG_DIRTY_PAGES,
+ * and an existing slot may only move or change flags other than READONLY.
  *
- * Non-goals for now: dirty logging (KVM_MEM_LOG_DIRTY_PAGES is refused),
- * MMU notifiers (pages stay pinned; see Documentation/architecture.md),
- * 2 MiB mappings.
+ * Dirty logging (api.rst 4.8 KVM_GET_DIRTY_LOG, 4.35): a slot with
+ * KVM_MEM_LOG_DIRTY_PAGES has a bitmap, one bit per page. Its pages are
+ * mapped read-only in the second-level tables (4 KiB only) until the guest
+ * writes: the write faults, mkvm_map_gpa() sets the bit and maps the page
+ * writable. KVM_GET_DIRTY_LOG hands the bitmap out, clears it and
+ * write-protects exactly the pages that were dirty, flushing every vCPU's
+ * TLB before it returns, so no write after the call goes unseen - the
+ * semantics of KVM without KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2
+ * (virt/kvm/kvm_main.c kvm_get_dirty_log_protect()). Writes minikvm makes
+ * itself (mkvm_write_guest(): INS data, kvmclock pages) are logged too.
+ * The write-protect works through mmu.c on NPT and EPT alike.
+ *
+ * With KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 enabled (api.rst 7.18),
+ * KVM_GET_DIRTY_LOG only copies the bitmap; KVM_CLEAR_DIRTY_LOG (api.rst
+ * 4.117) clears the bits userspace names and write-protects those pages
+ * that were dirty. KVM_DIRTY_LOG_INITIALLY_SET starts a slot's log all
+ * ones with nothing write-protected: the first clear does that, page by
+ * page (kvm_main.c kvm_clear_dirty_log_protect()).
+ *
+ * Non-goals for now: MMU notifiers (pages stay pinned; see
+ * Documentation/architecture.md), the dirty ring, 32-bit (compat)
+ * KVM_GET_DIRTY_LOG and KVM_CLEAR_DIRTY_LOG.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <linux/io.h>
 
 #include "minikvm.h"
 #include "arch_ops.h"
+#include "mmu.h"
 
 /* Unpin every page of the slot; the (now empty) array stays for reuse. */
 static void mkvm_slot_unpin_all(struct mkvm_memslot *slot)
@@ -48,7 +69,58 @@ static void mkvm_slot_free(struct mkvm_memslot *slot)
 {
 	mkvm_slot_unpin_all(slot);
 	kvfree(slot->pages);
+	kvfree(slot->dirty_bitmap);
 	memset(slot, 0, sizeof(*slot));
+}
+
+/* Bytes of a slot's dirty bitmap, as KVM sizes it (kvm_dirty_bitmap_bytes()). */
+static size_t mkvm_dirty_bitmap_bytes(u64 npages)
+{
+	return BITS_TO_LONGS(npages) * sizeof(long);
+}
+
+/*
+ * Make every vCPU drop second-level translations before its next guest
+ * access; on return no vCPU still uses a stale one (mkvm_vcpu_kick_all()).
+ */
+static void mkvm_flush_remote_tlbs(struct mkvm *vm)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	atomic_inc(&vm->tlb_gen);
+	mkvm_vcpu_kick_all(vm);
+}
+
+/*
+ * Start or stop dirty logging on an existing (or new) slot. Starting
+ * write-protects what is mapped already, so the first write to each page
+ * after this faults and is logged; the bitmap starts clear, as in KVM
+ * without KVM_DIRTY_LOG_INITIALLY_SET. Stopping frees the bitmap; pages
+ * become writable again at their next write fault.
+ */
+static int mkvm_slot_set_logging(struct mkvm *vm, struct mkvm_memslot *slot,
+				 u64 npages, bool on)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	if (!on) {
+		kvfree(slot->dirty_bitmap);
+		slot->dirty_bitmap = NULL;
+		return 0;
+	}
+	if (slot->dirty_bitmap)
+		return 0;
+	slot->dirty_bitmap = kvzalloc(mkvm_dirty_bitmap_bytes(npages),
+				      GFP_KERNEL_ACCOUNT);
+	if (!slot->dirty_bitmap)
+		return -ENOMEM;
+	if (vm->manual_dirty_log_protect & KVM_DIRTY_LOG_INITIALLY_SET) {
+		/* Every page counts as dirty; KVM_CLEAR_DIRTY_LOG protects. */
+		bitmap_set(slot->dirty_bitmap, 0, npages);
+		return 0;
+	}
+	if (slot->npages &&
+	    mkvm_mmu_wrprotect(vm->mmu, slot->base_gfn, slot->npages))
+		mkvm_flush_remote_tlbs(vm);
+	return 0;
 }
 
 /*
@@ -60,9 +132,8 @@ static void mkvm_slot_zap(struct mkvm *vm, struct mkvm_memslot *slot)
 	lockdep_assert_held(&vm->mmu_lock);
 
 	mkvm_ops->unmap_range(vm, slot->base_gfn, slot->npages);
-	atomic_inc(&vm->tlb_gen);
 	/* Running vCPUs leave guest mode and see the new generation. */
-	mkvm_vcpu_kick_all(vm);
+	mkvm_flush_remote_tlbs(vm);
 	mkvm_slot_unpin_all(slot);
 }
 
@@ -102,7 +173,7 @@ int mkvm_set_memory_region(struct mkvm *vm,
 	if (as || id >= MKVM_NR_MEMSLOTS)
 		return -EINVAL;
 	/* Writes to a read-only slot become KVM_EXIT_MMIO (x86/mmio.c). */
-	if (mem->flags & ~KVM_MEM_READONLY)
+	if (mem->flags & ~(KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES))
 		return -EINVAL;
 	if (!PAGE_ALIGNED(mem->memory_size) ||
 	    !PAGE_ALIGNED(mem->guest_phys_addr) ||
@@ -144,8 +215,8 @@ int mkvm_set_memory_region(struct mkvm *vm,
 			r = -EINVAL;
 			goto out;
 		}
-		if (gfn == slot->base_gfn)
-			goto out;	/* nothing that matters changed */
+		if (gfn == slot->base_gfn && mem->flags == slot->flags)
+			goto out;	/* nothing changed */
 	}
 	if (mkvm_overlaps(vm, id, gfn, npages)) {
 		r = -EEXIST;
@@ -153,15 +224,32 @@ int mkvm_set_memory_region(struct mkvm *vm,
 	}
 
 	if (slot->npages) {
-		/* Move: the old mappings go, pages are pinned again on demand. */
-		mkvm_slot_zap(vm, slot);
-		slot->base_gfn = gfn;
+		/*
+		 * Flags (dirty logging on or off) and/or a move. The bitmap
+		 * survives a move, as in KVM (kvm_prepare_memory_region()).
+		 */
+		r = mkvm_slot_set_logging(vm, slot, npages,
+					  mem->flags & KVM_MEM_LOG_DIRTY_PAGES);
+		if (r)
+			goto out;
+		slot->flags = mem->flags;
+		if (gfn != slot->base_gfn) {
+			/* The old mappings go, pages are pinned again on demand. */
+			mkvm_slot_zap(vm, slot);
+			slot->base_gfn = gfn;
+		}
 		goto out;
 	}
+
+	r = mkvm_slot_set_logging(vm, slot, npages,
+				  mem->flags & KVM_MEM_LOG_DIRTY_PAGES);
+	if (r)
+		goto out;
 
 	slot->pages = kvcalloc(npages, sizeof(*slot->pages),
 			       GFP_KERNEL_ACCOUNT);
 	if (!slot->pages) {
+		mkvm_slot_set_logging(vm, slot, npages, false);
 		r = -ENOMEM;
 		goto out;
 	}
@@ -218,6 +306,7 @@ int mkvm_slot_pin(struct mkvm *vm, struct mkvm_memslot *slot, u64 gfn,
 		  bool write, struct page **page)
 {
 	u64 idx = gfn - slot->base_gfn;
+	unsigned long hva = slot->userspace_addr + (idx << PAGE_SHIFT);
 	unsigned int flags = FOLL_LONGTERM;
 	long n;
 
@@ -229,10 +318,24 @@ int mkvm_slot_pin(struct mkvm *vm, struct mkvm_memslot *slot, u64 gfn,
 	if (!(slot->flags & KVM_MEM_READONLY))
 		flags |= FOLL_WRITE;
 	/* The _unlocked variant refuses FOLL_LONGTERM on 6.1; _fast takes it. */
-	n = pin_user_pages_fast(slot->userspace_addr + (idx << PAGE_SHIFT), 1,
-				flags, page);
-	if (n != 1)
-		return n < 0 ? n : -EFAULT;
+	n = pin_user_pages_fast(hva, 1, flags, page);
+	if (n != 1) {
+		/*
+		 * A FOLL_LONGTERM pin faults with the mmap lock held and no
+		 * way to drop it, so a page that userfaultfd must supply
+		 * (another thread's UFFDIO_COPY) is SIGBUS to it. Fault it in
+		 * first through the path that may wait for the userfault, as
+		 * KVM's hva_to_pfn() does, then pin what is now present.
+		 */
+		struct page *tmp;
+
+		if (get_user_pages_unlocked(hva, 1, &tmp, flags & FOLL_WRITE) != 1)
+			return n < 0 ? n : -EFAULT;
+		put_page(tmp);
+		n = pin_user_pages_fast(hva, 1, flags, page);
+		if (n != 1)
+			return n < 0 ? n : -EFAULT;
+	}
 	slot->pages[idx] = *page;
 	return 0;
 }
@@ -340,6 +443,10 @@ int mkvm_write_guest(struct mkvm *vm, u64 gpa, const void *buf,
 	hva = slot ? slot->userspace_addr +
 		     ((gpa >> PAGE_SHIFT) - slot->base_gfn) * PAGE_SIZE +
 		     (gpa & ~PAGE_MASK) : 0;
+	/* Our own writes are the guest's memory changing too: log them. */
+	if (slot && slot->dirty_bitmap)
+		set_bit((gpa >> PAGE_SHIFT) - slot->base_gfn,
+			slot->dirty_bitmap);
 	mutex_unlock(&vm->mmu_lock);
 	if (!slot)
 		return -EFAULT;
@@ -356,4 +463,226 @@ void mkvm_memslots_destroy(struct mkvm *vm)
 
 	for (i = 0; i < MKVM_NR_MEMSLOTS; i++)
 		mkvm_slot_free(&vm->slots[i]);
+}
+
+/**
+ * mkvm_map_gpa() - handle a second-level fault (NPF, EPT violation) on RAM
+ * @vm:      the VM
+ * @gpa:     the faulting guest-physical address
+ * @write:   the access was a write
+ * @huge_ok: the vendor's tables can hold 2 MiB leaves (NPT always; EPT when
+ *	     IA32_VMX_EPT_VPID_CAP bit 16 says so)
+ *
+ * Pins the page (mkvm_slot_pin()) and maps it in vm->mmu: one 2 MiB leaf
+ * when the VMM backs the region with a huge page (mkvm_slot_pin_2m()),
+ * else 4 KiB. In a slot with dirty logging a write sets the page's bit and
+ * maps it writable; a read maps it read-only unless it is dirty already,
+ * so the first write after KVM_GET_DIRTY_LOG faults again; no 2 MiB leaves
+ * there, the log is per 4 KiB page.
+ *
+ * Context: process context of the VM's mm; may sleep; takes vm->mmu_lock.
+ * Return: 1 when mapped (re-enter the guest), 0 when @gpa is not RAM or a
+ * write hit a read-only slot (the caller treats it as MMIO), or a negative
+ * errno (-EFAULT: the VMM's memory cannot be pinned).
+ */
+int mkvm_map_gpa(struct mkvm *vm, u64 gpa, bool write, bool huge_ok)
+{
+	u64 gfn = gpa >> PAGE_SHIFT;
+	struct mkvm_memslot *slot;
+	struct page *page;
+	phys_addr_t hpa;
+	bool writable;
+	int r;
+
+	mutex_lock(&vm->mmu_lock);
+	slot = mkvm_gfn_to_slot(vm, gfn);
+	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
+		r = 0;
+		goto out;
+	}
+	r = mkvm_slot_pin(vm, slot, gfn, write, &page);
+	if (r)
+		goto out;
+	writable = !(slot->flags & KVM_MEM_READONLY);
+	if (slot->dirty_bitmap) {
+		if (write)
+			set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
+		else
+			writable = test_bit(gfn - slot->base_gfn,
+					    slot->dirty_bitmap);
+		huge_ok = false;
+	}
+	if (huge_ok && mkvm_slot_pin_2m(vm, slot, gfn, &hpa) &&
+	    !mkvm_mmu_map_2m(vm->mmu, ALIGN_DOWN(gpa, SZ_2M), hpa, writable)) {
+		r = 1;
+		goto out;
+	}
+	r = mkvm_mmu_map(vm->mmu, gpa & PAGE_MASK, page_to_phys(page),
+			 writable);
+	if (!r)
+		r = 1;
+out:
+	mutex_unlock(&vm->mmu_lock);
+	return r;
+}
+
+/**
+ * mkvm_get_dirty_log() - KVM_GET_DIRTY_LOG (api.rst 4.8)
+ * @vm:  the VM
+ * @log: the request, copied from userspace
+ *
+ * Copies the slot's bitmap (ALIGN(npages, 64) bits) to @log->dirty_bitmap
+ * and clears it; the pages that were dirty are write-protected again and
+ * every vCPU's TLB flushed before the copy, so a write that lands after
+ * the snapshot is in the next one.
+ *
+ * Context: process context; takes vm->mmu_lock; may sleep.
+ * Return: 0; -EINVAL for a bad slot number; -ENOENT when the slot does
+ * not exist or does not log; -ENOMEM; -EFAULT from the copy.
+ */
+int mkvm_get_dirty_log(struct mkvm *vm, struct kvm_dirty_log *log)
+{
+	u16 id = log->slot & 0xffff, as = log->slot >> 16;
+	struct mkvm_memslot *slot;
+	unsigned long *snap, w;
+	unsigned int bit;
+	size_t bytes, i;
+	bool flush = false;
+	int r = 0;
+
+	if (as || id >= MKVM_NR_MEMSLOTS)
+		return -EINVAL;
+	mutex_lock(&vm->mmu_lock);
+	slot = &vm->slots[id];
+	if (!slot->npages || !slot->dirty_bitmap) {
+		mutex_unlock(&vm->mmu_lock);
+		return -ENOENT;
+	}
+	bytes = mkvm_dirty_bitmap_bytes(slot->npages);
+	snap = kvmalloc(bytes, GFP_KERNEL_ACCOUNT);
+	if (!snap) {
+		mutex_unlock(&vm->mmu_lock);
+		return -ENOMEM;
+	}
+	for (i = 0; i < bytes / sizeof(long); i++) {
+		if (vm->manual_dirty_log_protect) {
+			/* Manual protection: a copy; KVM_CLEAR_DIRTY_LOG clears. */
+			snap[i] = READ_ONCE(slot->dirty_bitmap[i]);
+			continue;
+		}
+
+		/* Faults set bits under mmu_lock too; other writers use set_bit. */
+		w = xchg(&slot->dirty_bitmap[i], 0);
+		snap[i] = w;
+		for_each_set_bit(bit, &w, BITS_PER_LONG)
+			flush |= mkvm_mmu_wrprotect(vm->mmu, slot->base_gfn +
+						    i * BITS_PER_LONG + bit, 1);
+	}
+	if (flush)
+		mkvm_flush_remote_tlbs(vm);
+	mutex_unlock(&vm->mmu_lock);
+
+	if (copy_to_user(log->dirty_bitmap, snap, bytes))
+		r = -EFAULT;
+	kvfree(snap);
+	return r;
+}
+
+/**
+ * mkvm_clear_dirty_log() - KVM_CLEAR_DIRTY_LOG (api.rst 4.117)
+ * @vm:  the VM
+ * @log: the request, copied from userspace
+ *
+ * Clears the bits of @log->dirty_bitmap (page @log->first_page and up,
+ * @log->num_pages of them) in the slot's log and write-protects those of
+ * the pages that were dirty, flushing every vCPU's TLB before returning.
+ * The range rules are KVM's: @first_page a multiple of 64, the range inside
+ * the slot, @num_pages a multiple of 64 unless it ends at the slot's end.
+ * Works whether or not manual protection is enabled, as in KVM.
+ *
+ * Context: process context; takes vm->mmu_lock; may sleep.
+ * Return: 0; -EINVAL for a bad slot number or range; -ENOENT when the slot
+ * does not exist or does not log; -ENOMEM; -EFAULT.
+ */
+int mkvm_clear_dirty_log(struct mkvm *vm, struct kvm_clear_dirty_log *log)
+{
+	u16 id = log->slot & 0xffff, as = log->slot >> 16;
+	struct mkvm_memslot *slot;
+	unsigned long *mask;
+	size_t n, i;
+	bool flush = false;
+	int r = 0;
+
+	if (as || id >= MKVM_NR_MEMSLOTS || (log->first_page & 63))
+		return -EINVAL;
+	mutex_lock(&vm->mmu_lock);
+	slot = &vm->slots[id];
+	if (!slot->npages || !slot->dirty_bitmap) {
+		mutex_unlock(&vm->mmu_lock);
+		return -ENOENT;
+	}
+	if (log->first_page > slot->npages ||
+	    log->num_pages > slot->npages - log->first_page ||
+	    (log->num_pages < slot->npages - log->first_page &&
+	     (log->num_pages & 63))) {
+		mutex_unlock(&vm->mmu_lock);
+		return -EINVAL;
+	}
+	/* Sized by the slot now; the copy may fault, which needs no mmu_lock. */
+	n = BITS_TO_LONGS(log->num_pages);
+	mask = kvmalloc_array(max_t(size_t, n, 1), sizeof(long),
+			      GFP_KERNEL_ACCOUNT);
+	if (!mask) {
+		mutex_unlock(&vm->mmu_lock);
+		return -ENOMEM;
+	}
+	if (copy_from_user(mask, log->dirty_bitmap, n * sizeof(long))) {
+		r = -EFAULT;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		u64 first = log->first_page + i * BITS_PER_LONG;
+		unsigned long *p = &slot->dirty_bitmap[first / BITS_PER_LONG];
+		unsigned long m = mask[i], old;
+		unsigned int bit;
+
+		if (!m)
+			continue;
+		/* Only pages that were dirty need protecting again. */
+		old = atomic_long_fetch_andnot(m, (atomic_long_t *)p);
+		m &= old;
+		for_each_set_bit(bit, &m, BITS_PER_LONG)
+			flush |= mkvm_mmu_wrprotect(vm->mmu, slot->base_gfn +
+						    first + bit, 1);
+	}
+	if (flush)
+		mkvm_flush_remote_tlbs(vm);
+out:
+	mutex_unlock(&vm->mmu_lock);
+	kvfree(mask);
+	return r;
+}
+
+/**
+ * mkvm_enable_manual_dirty_log() - KVM_ENABLE_CAP(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2)
+ * @vm:    the VM
+ * @flags: args[0]: KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE and/or
+ *	   KVM_DIRTY_LOG_INITIALLY_SET, or 0 to go back to automatic
+ *
+ * Context: process context; takes vm->lock and vm->mmu_lock.
+ * Return: 0, or -EINVAL for unknown flags (KVM_DIRTY_LOG_INITIALLY_SET
+ * alone too, as in kvm_vm_ioctl_enable_cap_generic()).
+ */
+int mkvm_enable_manual_dirty_log(struct mkvm *vm, u64 flags)
+{
+	if (flags & ~MKVM_DIRTY_LOG_MANUAL_CAPS)
+		return -EINVAL;
+	if (flags == KVM_DIRTY_LOG_INITIALLY_SET)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	mutex_lock(&vm->mmu_lock);
+	vm->manual_dirty_log_protect = flags;
+	mutex_unlock(&vm->mmu_lock);
+	mutex_unlock(&vm->lock);
+	return 0;
 }

@@ -52,9 +52,13 @@ struct dentry;
  * @base_gfn:	First guest frame number; 0 pages means the slot is unused.
  * @npages:	Size in 4 KiB pages.
  * @userspace_addr: Where the VMM mapped the memory (page aligned).
- * @flags:	KVM_MEM_READONLY or 0.
+ * @flags:	KVM_MEM_READONLY, KVM_MEM_LOG_DIRTY_PAGES or 0.
  * @pages:	The host page pinned for each guest page, NULL until the
  *		guest first touches it (memslot.c); unpinned on delete.
+ * @dirty_bitmap: With KVM_MEM_LOG_DIRTY_PAGES, one bit per page written
+ *		since the last KVM_GET_DIRTY_LOG (memslot.c); else NULL.
+ *		Bits are set with set_bit() under @mmu_lock and collected
+ *		with xchg() under it.
  *
  * Slots are changed and read under struct mkvm's @mmu_lock.
  */
@@ -64,6 +68,7 @@ struct mkvm_memslot {
 	unsigned long userspace_addr;
 	u32 flags;
 	struct page **pages;
+	unsigned long *dirty_bitmap;
 };
 
 struct mkvm_vcpu;
@@ -111,6 +116,8 @@ enum mkvm_stat {
  * @mtrr_def_type: IA32_MTRR_DEF_TYPE.
  * @mtrr_fixed:	The 11 fixed-range MTRRs, 64K_00000 first.
  * @mtrr_var:	IA32_MTRR_PHYSBASE0/PHYSMASK0 ... 7, interleaved.
+ * @kvmclock:	MSR_KVM_SYSTEM_TIME(_NEW): record address | enable (bit 0).
+ * @tsc_adjust:	IA32_TSC_ADJUST (SDM Vol. 3B 17.17.3).
  *
  * MSRs whose value lives in the VMCB/VMCS are the vendor's.
  */
@@ -121,6 +128,8 @@ struct mkvm_vcpu_msrs {
 	u64 mtrr_def_type;
 	u64 mtrr_fixed[11];
 	u64 mtrr_var[16];
+	u64 kvmclock;
+	u64 tsc_adjust;
 };
 
 /**
@@ -158,6 +167,21 @@ struct mkvm_vcpu_msrs {
  * @irqfds:	[irq_lock + irqfd_lock] Assigned irqfds (eventfd.c).
  * @irqfd_lock:	Protects @irqfds against the EOI (resample) path.
  * @ioeventfds:	[irq_lock] Assigned ioeventfds (eventfd.c).
+ * @clock_lock:	Protects the @clock_offset / master pair (x86/kvmclock.c).
+ * @clock_stable: [c] The host TSC is stable: all vCPUs publish the master
+ *		pair and PVCLOCK_TSC_STABLE_BIT.
+ * @clock_offset: [clock_lock] kvmclock ns = host boot-time ns + this.
+ * @clock_master_tsc: [clock_lock] Host TSC of the master pair.
+ * @clock_master_ns: [clock_lock] kvmclock ns at @clock_master_tsc.
+ * @clock_wall_msr: MSR_KVM_WALL_CLOCK(_NEW), per VM as in KVM.
+ * @tsc_base:	[c] Host TSC at creation: every vCPU starts with TSC offset
+ *		-@tsc_base, so guest TSCs start at 0 and agree (as KVM's
+ *		TSC synchronisation of vCPUs created together).
+ * @max_vcpu_ids: [lock] KVM_CAP_MAX_VCPU_ID: vCPU ids must be below it;
+ *		0 = not set (MKVM_MAX_VCPUS).
+ * @manual_dirty_log_protect: [lock + mmu_lock to write, either to read]
+ *		KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 flags (memslot.c):
+ *		KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE, KVM_DIRTY_LOG_INITIALLY_SET.
  */
 struct mkvm {
 	struct mm_struct *mm;
@@ -181,6 +205,15 @@ struct mkvm {
 	struct list_head irqfds;
 	spinlock_t irqfd_lock;		/* see @irqfd_lock above */
 	struct list_head ioeventfds;
+	spinlock_t clock_lock;		/* see @clock_lock above */
+	bool clock_stable;
+	s64 clock_offset;
+	u64 clock_master_tsc;
+	u64 clock_master_ns;
+	u64 clock_wall_msr;
+	u32 max_vcpu_ids;
+	u64 tsc_base;
+	u64 manual_dirty_log_protect;
 };
 
 /* Has KVM_CREATE_IRQCHIP run? */
@@ -212,6 +245,11 @@ static inline bool mkvm_irqchip_in_kernel(struct mkvm *vm)
  *		@pending_ins_gpa (x86/pio.c).
  * @pending_ins_gpa: Where (fixed at exit time, within one page).
  * @pending_ins_count: How many elements.
+ * @pending_ins_next_rip: RIP after the INS, for its completion: like KVM,
+ *		rDI, rCX and RIP move only when the data arrives.
+ * @pending_ins_amask: Its address-size mask (rDI, rCX).
+ * @pending_ins_rep: It has a REP prefix.
+ * @pending_ins_back: EFLAGS.DF was set (rDI counts down).
  * @pending_mmio: A KVM_EXIT_MMIO read waits for its data (x86/mmio.c).
  * @mmio_insn:	The decode of that read, kept from exit time.
  * @seen_tlb_gen: The VM @tlb_gen this vCPU's TLB is current for.
@@ -240,6 +278,8 @@ static inline bool mkvm_irqchip_in_kernel(struct mkvm *vm)
  *		exit; a kick sends an IPI only then.
  * @requests:	MKVM_REQ_* bits set by other threads (atomic bitops).
  * @nmi_masked:	[u] An injected NMI's handler has not executed IRET yet.
+ * @clock_cpu:	The CPU the kvmclock record was last published from
+ *		(unstable hosts only; x86/kvmclock.c), or -1.
  */
 struct mkvm_vcpu {
 	struct mkvm *vm;
@@ -254,6 +294,10 @@ struct mkvm_vcpu {
 	bool pending_ins;
 	u64 pending_ins_gpa;
 	u64 pending_ins_count;
+	u64 pending_ins_next_rip;
+	u64 pending_ins_amask;
+	bool pending_ins_rep;
+	bool pending_ins_back;
 	bool pending_mmio;
 	struct mkvm_insn mmio_insn;
 	int seen_tlb_gen;
@@ -273,7 +317,11 @@ struct mkvm_vcpu {
 	int mode;
 	unsigned long requests;
 	bool nmi_masked;
+	int clock_cpu;
 };
+
+/* vcpu->requests bits: MKVM_REQ_EVENT (irq.h) is bit 0. */
+#define MKVM_REQ_CLOCK		1	/* republish the kvmclock record */
 
 /* Only the vCPU's own thread counts, so no atomics; readers may race. */
 static inline void mkvm_stat_inc(struct mkvm_vcpu *vcpu, enum mkvm_stat s)
@@ -305,6 +353,26 @@ bool mkvm_slot_pin_2m(struct mkvm *vm, struct mkvm_memslot *slot, u64 gfn,
 int mkvm_read_guest(struct mkvm *vm, u64 gpa, void *buf, unsigned int len);
 int mkvm_write_guest(struct mkvm *vm, u64 gpa, const void *buf,
 		     unsigned int len);
+int mkvm_map_gpa(struct mkvm *vm, u64 gpa, bool write, bool huge_ok);
+int mkvm_get_dirty_log(struct mkvm *vm, struct kvm_dirty_log *log);
+int mkvm_clear_dirty_log(struct mkvm *vm, struct kvm_clear_dirty_log *log);
+int mkvm_enable_manual_dirty_log(struct mkvm *vm, u64 flags);
+/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2's answer: the flags minikvm takes. */
+#define MKVM_DIRTY_LOG_MANUAL_CAPS \
+	(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET)
+
+/* x86/kvmclock.c */
+extern bool mkvm_kvmclock_ok;
+bool mkvm_kvmclock_setup(void);
+void mkvm_kvmclock_vm_init(struct mkvm *vm);
+void mkvm_kvmclock_update(struct mkvm_vcpu *vcpu);
+void mkvm_kvmclock_vcpu_moved(struct mkvm_vcpu *vcpu, int cpu);
+int mkvm_kvmclock_get_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 *data);
+int mkvm_kvmclock_set_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 data);
+void mkvm_kvmclock_cpuid(struct kvm_cpuid_entry2 *e, u32 fn);
+long mkvm_kvmclock_ioctl(struct mkvm *vm, unsigned int ioctl,
+			 void __user *argp);
+long mkvm_kvmclock_cap(void);
 
 /* caps.c */
 bool mkvm_can_run_guests(void);

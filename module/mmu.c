@@ -21,8 +21,15 @@
  * mappings and no split/merge logic is needed. Unmapping any part of a
  * 2 MiB leaf removes the whole leaf: the rest faults back in.
  *
- * Non-goals: 1 GiB leaves, accessed/dirty tracking, freeing empty tables
- * early.
+ * Dirty logging (memslot.c) needs write-protection rather than
+ * accessed/dirty bits: mkvm_mmu_wrprotect() rewrites a 4 KiB leaf without
+ * its write permission through the vendor's own @leaf encoder (NPT: R/W
+ * bit 1, APM Vol. 2 15.25.5; EPT: W bit 1, SDM Vol. 3C 29.3.2), so the next
+ * guest write faults and is logged; neither vendor needs a hook for it.
+ *
+ * Non-goals: 1 GiB leaves, accessed/dirty bits (EPT A/D, SDM 29.3.5),
+ * freeing empty tables early, re-merging 4 KiB leaves into 2 MiB leaves
+ * once dirty logging stops.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -206,4 +213,55 @@ void mkvm_mmu_unmap(struct mkvm_mmu *mmu, u64 gfn, u64 npages)
 		}
 		gpa += PAGE_SIZE;
 	}
+}
+
+/**
+ * mkvm_mmu_wrprotect() - take write permission away from guest frames
+ * @mmu:    the tree
+ * @gfn:    first guest frame
+ * @npages: number of frames
+ *
+ * Every 4 KiB leaf in the range is rewritten read-only; a 2 MiB leaf that
+ * overlaps the range is removed instead (a write-protected huge leaf would
+ * log 512 pages for one write), so those frames fault back in as 4 KiB
+ * leaves. The caller must flush every vCPU's TLB before relying on it.
+ *
+ * Context: struct mkvm's mmu_lock held.
+ * Return: true when any entry changed (a TLB flush is needed).
+ */
+bool mkvm_mmu_wrprotect(struct mkvm_mmu *mmu, u64 gfn, u64 npages)
+{
+	u64 gpa = gfn << PAGE_SHIFT, end = (gfn + npages) << PAGE_SHIFT;
+	const struct mkvm_mmu_fmt *fmt = mmu->fmt;
+	bool changed = false;
+
+	while (gpa < end) {
+		u64 *huge, *pt = mkvm_mmu_walk(mmu, gpa, 1, false, &huge);
+		u64 *e, ro;
+
+		if (huge) {
+			WRITE_ONCE(*huge, 0);
+			mmu->pages_2m--;
+			changed = true;
+			gpa = ALIGN_DOWN(gpa, PAGE_SIZE * MKVM_MMU_HUGE_PAGES) +
+			      PAGE_SIZE * MKVM_MMU_HUGE_PAGES;
+			continue;
+		}
+		if (!pt) {
+			/* No page table: nothing mapped in these 2 MiB. */
+			gpa = ALIGN_DOWN(gpa, PAGE_SIZE * MKVM_MMU_HUGE_PAGES) +
+			      PAGE_SIZE * MKVM_MMU_HUGE_PAGES;
+			continue;
+		}
+		e = &pt[mkvm_mmu_index(gpa, 1)];
+		if (fmt->present(*e)) {
+			ro = fmt->leaf(*e & fmt->addr_mask, false);
+			if (ro != *e) {
+				WRITE_ONCE(*e, ro);
+				changed = true;
+			}
+		}
+		gpa += PAGE_SIZE;
+	}
+	return changed;
 }

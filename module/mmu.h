@@ -59,5 +59,6 @@ int mkvm_mmu_map(struct mkvm_mmu *mmu, u64 gpa, phys_addr_t hpa,
 int mkvm_mmu_map_2m(struct mkvm_mmu *mmu, u64 gpa, phys_addr_t hpa,
 		    bool writable);
 void mkvm_mmu_unmap(struct mkvm_mmu *mmu, u64 gfn, u64 npages);
+bool mkvm_mmu_wrprotect(struct mkvm_mmu *mmu, u64 gfn, u64 npages);
 
 #endif /* MKVM_MMU_H */

@@ -55,6 +55,7 @@ static void mkvm_sched_in(struct preempt_notifier *pn, int cpu)
 
 	vcpu->cpu = cpu;
 	mkvm_ops->vcpu_load(vcpu, cpu);
+	mkvm_kvmclock_vcpu_moved(vcpu, cpu);
 }
 
 static void mkvm_sched_out(struct preempt_notifier *pn,
@@ -79,6 +80,7 @@ static void mkvm_vcpu_load(struct mkvm_vcpu *vcpu)
 	preempt_notifier_register(&vcpu->preempt);
 	vcpu->cpu = cpu;
 	mkvm_ops->vcpu_load(vcpu, cpu);
+	mkvm_kvmclock_vcpu_moved(vcpu, cpu);
 	put_cpu();
 }
 
@@ -190,6 +192,9 @@ static int mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 			if (r)
 				break;
 		}
+		/* Sleeps (writes guest memory): before the vendor's entry. */
+		if (test_and_clear_bit(MKVM_REQ_CLOCK, &vcpu->requests))
+			mkvm_kvmclock_update(vcpu);
 		vcpu->has_run = true;
 		r = mkvm_ops->vcpu_run(vcpu);
 		if (r <= 0)
@@ -461,6 +466,7 @@ int mkvm_vcpu_create(struct mkvm *vm, unsigned long id)
 	vcpu->vm = vm;
 	vcpu->id = id;
 	vcpu->cpu = -1;
+	vcpu->clock_cpu = -1;
 	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
 	init_waitqueue_head(&vcpu->wq);
 	mutex_init(&vcpu->mutex);
@@ -479,7 +485,8 @@ int mkvm_vcpu_create(struct mkvm *vm, unsigned long id)
 
 	mutex_lock(&vm->lock);
 	r = -EINVAL;
-	if (vm->nr_vcpus >= MKVM_MAX_VCPUS)
+	if (vm->nr_vcpus >= MKVM_MAX_VCPUS ||
+	    (vm->max_vcpu_ids && id >= vm->max_vcpu_ids))
 		goto unlock;
 	r = -EEXIST;
 	for (i = 0; i < vm->nr_vcpus; i++)

@@ -16,7 +16,9 @@
  * (memslot.c), KVM_CREATE_VCPU (vcpu.c), KVM_CREATE_IRQCHIP (x86/irq.c),
  * KVM_IRQ_LINE(_STATUS), KVM_SET_GSI_ROUTING, KVM_SIGNAL_MSI
  * (irq_routing.c), KVM_IRQFD and KVM_IOEVENTFD (eventfd.c),
- * KVM_SET_NR_MMU_PAGES (accepted, nothing to limit). Everything
+ * KVM_SET_NR_MMU_PAGES (accepted, nothing to limit), KVM_GET/SET_CLOCK
+ * (x86/kvmclock.c), KVM_ENABLE_CAP (KVM_CAP_MAX_VCPU_ID),
+ * KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG (memslot.c). Everything
  * else is -ENOTTY, as in kvm_arch_vm_ioctl() on x86.
  *
  * Lifetime: struct mkvm is reference counted. The VM fd holds one
@@ -27,6 +29,7 @@
  * Non-goals: VM types other than 0 (KVM_X86_DEFAULT_VM).
  */
 #include <linux/anon_inodes.h>
+#include <asm/msr.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -147,6 +150,35 @@ static long mkvm_vm_ioctl_irq(struct mkvm *vm, unsigned int ioctl,
 	}
 }
 
+/*
+ * KVM_ENABLE_CAP on a VM fd (api.rst 4.37, 7.x). Two caps are offered:
+ * KVM_CAP_MAX_VCPU_ID (7.18), a lower limit on vCPU ids, settable once
+ * (setting the same value again is fine, as in KVM), and
+ * KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 (7.18 too, memslot.c). Anything else,
+ * or any flag, is -EINVAL like KVM's kvm_vm_ioctl_enable_cap().
+ */
+static long mkvm_vm_enable_cap(struct mkvm *vm,
+			       struct kvm_enable_cap __user *argp)
+{
+	struct kvm_enable_cap cap;
+	long r = -EINVAL;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	if (!cap.flags && cap.cap == KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2)
+		return mkvm_enable_manual_dirty_log(vm, cap.args[0]);
+	if (cap.flags || cap.cap != KVM_CAP_MAX_VCPU_ID ||
+	    cap.args[0] > MKVM_MAX_VCPUS)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	if (vm->max_vcpu_ids == cap.args[0] || !vm->max_vcpu_ids) {
+		vm->max_vcpu_ids = cap.args[0];
+		r = 0;
+	}
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
 static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 			  unsigned long arg)
 {
@@ -169,6 +201,11 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_IRQFD:
 	case KVM_IOEVENTFD:
 	case KVM_SET_NR_MMU_PAGES:
+	case KVM_GET_CLOCK:
+	case KVM_SET_CLOCK:
+	case KVM_ENABLE_CAP:
+	case KVM_GET_DIRTY_LOG:
+	case KVM_CLEAR_DIRTY_LOG:
 		/* Only where the backend can run guests (mkvm_can_run_guests()). */
 		if (!mkvm_can_run_guests())
 			return -ENOTTY;
@@ -194,6 +231,25 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		 * KVM's floor (KVM_MIN_ALLOC_MMU_PAGES, 64) is still checked.
 		 */
 		return arg < 64 ? -EINVAL : 0;
+	case KVM_GET_CLOCK:
+	case KVM_SET_CLOCK:
+		return mkvm_kvmclock_ioctl(vm, ioctl, argp);
+	case KVM_ENABLE_CAP:
+		return mkvm_vm_enable_cap(vm, argp);
+	case KVM_GET_DIRTY_LOG: {
+		struct kvm_dirty_log log;
+
+		if (copy_from_user(&log, argp, sizeof(log)))
+			return -EFAULT;
+		return mkvm_get_dirty_log(vm, &log);
+	}
+	case KVM_CLEAR_DIRTY_LOG: {
+		struct kvm_clear_dirty_log log;
+
+		if (copy_from_user(&log, argp, sizeof(log)))
+			return -EFAULT;
+		return mkvm_clear_dirty_log(vm, &log);
+	}
 	default:
 		return mkvm_vm_ioctl_irq(vm, ioctl, argp);
 	}
@@ -239,6 +295,8 @@ int mkvm_vm_create(unsigned long type)
 	spin_lock_init(&vm->irqfd_lock);
 	INIT_LIST_HEAD(&vm->irqfds);
 	INIT_LIST_HEAD(&vm->ioeventfds);
+	mkvm_kvmclock_vm_init(vm);
+	vm->tsc_base = rdtsc();
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 

@@ -24,16 +24,22 @@
  * Lookup of a leaf that is not in the table returns zeros (AMD's answer for
  * unimplemented leaves; APM Vol. 3, E.3.1).
  *
- * Non-goals for now: hypervisor leaves 4000_0000h+ (no paravirtual
- * features), topology leaves, per-vCPU differences beyond the APIC ID.
+ * The hypervisor leaves 4000_0000h/4000_0001h name KVM and offer kvmclock
+ * (x86/kvmclock.c), as KVM's do, so stock guests find their clock.
+ *
+ * Non-goals for now: other paravirtual features (async page faults,
+ * steal time, PV EOI...), topology leaves, per-vCPU differences beyond the
+ * APIC ID.
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <asm/processor.h>
 #include <asm/fpu/types.h>
+#include <asm/kvm_para.h>
 
 #include "../minikvm.h"
+#include "../arch_ops.h"
 #include "../compat.h"
 
 /* CPUID.1:ECX and EDX bits we pass through when the host has them. */
@@ -48,6 +54,7 @@
 /* Need the AVX state: FMA, AVX, F16C (leaf 1), AVX2 (leaf 7). */
 #define C1_ECX_AVX_OK		(BIT(12) | BIT(28) | BIT(29))
 #define C7_EBX_AVX_OK		BIT(5)
+#define C7_EBX_TSC_ADJUST	BIT(1)
 #define C1_ECX_X2APIC		BIT(21)
 #define C1_EDX_APIC		BIT(9)
 #define C1_EDX_OK	(BIT(0) /* FPU */ | BIT(1) /* VME */ | BIT(2) /* DE */ | \
@@ -109,6 +116,8 @@ static bool mkvm_cpuid_supported(struct kvm_cpuid_entry2 *e, u32 fn, u32 idx)
 		e->ebx &= C7_EBX_OK |
 			  (mkvm_supported_xcr0 & XFEATURE_MASK_YMM ?
 			   C7_EBX_AVX_OK : 0);
+		/* IA32_TSC_ADJUST is emulated (x86/msr.c), host or not. */
+		e->ebx |= C7_EBX_TSC_ADJUST;
 		e->ecx = 0;
 		e->edx = 0;
 		return true;
@@ -143,6 +152,19 @@ static bool mkvm_cpuid_supported(struct kvm_cpuid_entry2 *e, u32 fn, u32 idx)
 	case 0x80000002 ... 0x80000004:		/* brand string */
 		mkvm_cpuid_host(e, fn, 0, false);
 		return true;
+	case 0x80000007:
+		/*
+		 * Only the invariant TSC (EDX[8], APM Vol. 3 E.4.6, SDM Vol. 2A
+		 * CPUID): the guest TSC is the host's plus a constant offset, so
+		 * it keeps the host's invariance; without the bit, Linux guests
+		 * with more than one CPU distrust the TSC (unsynchronized_tsc()).
+		 */
+		mkvm_cpuid_host(e, fn, 0, false);
+		e->eax = 0;
+		e->ebx = 0;
+		e->ecx = 0;
+		e->edx &= BIT(8);
+		return true;
 	case 0x80000008:
 		mkvm_cpuid_host(e, fn, 0, false);
 		e->eax &= 0xffff;		/* physical and linear widths */
@@ -160,7 +182,8 @@ static const struct {
 } mkvm_cpuid_leaves[] = {
 	{ 0 }, { 1 }, { 7 }, { 0xd, 0 }, { 0xd, 1 }, { 0xd, 2 },
 	{ 0x80000000 }, { 0x80000001 }, { 0x80000002 }, { 0x80000003 },
-	{ 0x80000004 }, { 0x80000008 },
+	{ 0x80000004 }, { 0x80000007 }, { 0x80000008 },
+	{ KVM_CPUID_SIGNATURE }, { KVM_CPUID_FEATURES },
 };
 
 /**
@@ -181,6 +204,12 @@ long mkvm_get_supported_cpuid(struct kvm_cpuid2 __user *argp)
 	for (i = 0; i < ARRAY_SIZE(mkvm_cpuid_leaves); i++) {
 		u32 fn = mkvm_cpuid_leaves[i].fn, max = fn & 0x80000000;
 
+		/* The KVM leaves are ours (kvmclock.c), not the host's. */
+		if ((fn & 0xffff0000) == KVM_CPUID_SIGNATURE) {
+			if (mkvm_kvmclock_ok)
+				mkvm_kvmclock_cpuid(&e[n++], fn);
+			continue;
+		}
 		/* Only leaves the host itself implements. */
 		if (fn > cpuid_eax(max))
 			continue;
@@ -195,6 +224,54 @@ long mkvm_get_supported_cpuid(struct kvm_cpuid2 __user *argp)
 	if (copy_to_user(argp, &hdr, sizeof(hdr)))
 		return -EFAULT;
 	return 0;
+}
+
+/*
+ * The bits that follow the vCPU's state rather than the table (SDM Vol. 2A
+ * CPUID), as KVM's kvm_update_cpuid_runtime() keeps them: the size of the
+ * XSAVE area for the XCR0 in force (leaf 0Dh.0 EBX) and CR4.OSXSAVE (leaf
+ * 1 ECX[27]). KVM_GET_CPUID2 reports them the same way, so a table read
+ * back is what the guest sees. The APIC ID in leaf 1 EBX is userspace's,
+ * as in KVM (mkvm writes one per vCPU).
+ */
+static void mkvm_cpuid_runtime(struct mkvm_vcpu *vcpu, u32 fn, u32 idx,
+			       u32 *ebx, u32 *ecx, bool osxsave)
+{
+	if (fn == 0xd && idx == 0 && mkvm_supported_xcr0)
+		*ebx = mkvm_xsave_size(vcpu->xcr0);
+	if (fn == 1)
+		*ecx = (*ecx & ~C1_ECX_OSXSAVE) | (osxsave ? C1_ECX_OSXSAVE : 0);
+}
+
+/*
+ * After KVM_RUN only the same table may be set again (KVM refuses to change
+ * CPU features under a running guest); as in KVM, the runtime bits are
+ * brought up to date on both sides first, so a table read back with
+ * KVM_GET_CPUID2 always compares equal.
+ */
+static bool mkvm_cpuid_same(struct mkvm_vcpu *vcpu,
+			    const struct kvm_cpuid_entry2 *e, int nent)
+{
+	struct kvm_cpuid_entry2 a, b;
+	struct kvm_sregs sregs;
+	bool osxsave;
+	int i;
+
+	if (nent != vcpu->cpuid_nent)
+		return false;
+	mkvm_ops->get_sregs(vcpu, &sregs);
+	osxsave = sregs.cr4 & X86_CR4_OSXSAVE;
+	for (i = 0; i < nent; i++) {
+		a = e[i];
+		b = vcpu->cpuid[i];
+		mkvm_cpuid_runtime(vcpu, a.function, a.index, &a.ebx, &a.ecx,
+				   osxsave);
+		mkvm_cpuid_runtime(vcpu, b.function, b.index, &b.ebx, &b.ecx,
+				   osxsave);
+		if (memcmp(&a, &b, sizeof(a)))
+			return false;
+	}
+	return true;
 }
 
 /**
@@ -227,8 +304,7 @@ long mkvm_vcpu_set_cpuid2(struct mkvm_vcpu *vcpu,
 			return PTR_ERR(e);
 	}
 	if (vcpu->has_run) {
-		bool same = hdr.nent == vcpu->cpuid_nent &&
-			    (!size || !memcmp(e, vcpu->cpuid, size));
+		bool same = mkvm_cpuid_same(vcpu, e, hdr.nent);
 
 		kvfree(e);
 		return same ? 0 : -EINVAL;
@@ -258,10 +334,28 @@ long mkvm_vcpu_get_cpuid2(struct mkvm_vcpu *vcpu,
 		return -EFAULT;
 	if (hdr.nent < vcpu->cpuid_nent)
 		return -E2BIG;
-	if (vcpu->cpuid_nent &&
-	    copy_to_user(argp->entries, vcpu->cpuid,
-			 vcpu->cpuid_nent * sizeof(*vcpu->cpuid)))
-		return -EFAULT;
+	if (vcpu->cpuid_nent) {
+		struct kvm_cpuid_entry2 *e;
+		struct kvm_sregs sregs;
+		int i, r = 0;
+
+		e = kmemdup(vcpu->cpuid, vcpu->cpuid_nent * sizeof(*e),
+			    GFP_KERNEL_ACCOUNT);
+		if (!e)
+			return -ENOMEM;
+		/* KVM reports its runtime adjustments here too. */
+		mkvm_ops->get_sregs(vcpu, &sregs);
+		for (i = 0; i < vcpu->cpuid_nent; i++)
+			mkvm_cpuid_runtime(vcpu, e[i].function, e[i].index,
+					   &e[i].ebx, &e[i].ecx,
+					   sregs.cr4 & X86_CR4_OSXSAVE);
+		if (copy_to_user(argp->entries, e,
+				 vcpu->cpuid_nent * sizeof(*e)))
+			r = -EFAULT;
+		kfree(e);
+		if (r)
+			return r;
+	}
 	hdr.nent = vcpu->cpuid_nent;
 	return copy_to_user(argp, &hdr, sizeof(hdr)) ? -EFAULT : 0;
 }
@@ -331,14 +425,7 @@ void mkvm_cpuid_emulate(struct mkvm_vcpu *vcpu, u32 *eax, u32 *ebx, u32 *ecx,
 			u32 *edx, bool osxsave)
 {
 	u32 fn = *eax, idx = *ecx;
-	bool found = mkvm_cpuid_lookup(vcpu, eax, ebx, ecx, edx);
 
-	/* Size of the XSAVE area for the XCR0 in force (SDM Vol. 2A). */
-	if (fn == 0xd && idx == 0 && found && mkvm_supported_xcr0)
-		*ebx = mkvm_xsave_size(vcpu->xcr0);
-	if (fn == 1) {
-		/* Dynamic bits (SDM Vol. 2A, CPUID leaf 01h). */
-		*ebx = (*ebx & 0x00ffffff) | vcpu->id << 24;
-		*ecx = (*ecx & ~C1_ECX_OSXSAVE) | (osxsave ? C1_ECX_OSXSAVE : 0);
-	}
+	if (mkvm_cpuid_lookup(vcpu, eax, ebx, ecx, edx))
+		mkvm_cpuid_runtime(vcpu, fn, idx, ebx, ecx, osxsave);
 }

@@ -50,9 +50,18 @@ static u64 *mkvm_gpr(struct kvm_regs *r, unsigned int n)
 	return map[n & 15];
 }
 
+/*
+ * Guest-physical reads for the walker. -EFAULT from the walker must mean
+ * "the guest takes a #PF" and nothing else (mkvm_inject_walk_fault()), so
+ * memory that is not RAM (no slot: the reset vector of a VM without
+ * memslots, a page table in MMIO space) is -ENXIO here: an emulation
+ * failure for userspace, as in KVM, never a #PF the guest would loop on.
+ */
 static int mkvm_walk_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len)
 {
-	return mkvm_read_guest(ctx, gpa, buf, len);
+	int r = mkvm_read_guest(ctx, gpa, buf, len);
+
+	return r == -EFAULT ? -ENXIO : r;
 }
 
 /**

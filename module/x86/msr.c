@@ -24,12 +24,14 @@
  *
  * Non-goals for now: SPEC_CTRL and other speculation MSRs, performance
  * counters, MCE banks, KVM_GET_MSR_FEATURE_INDEX_LIST. The x2APIC MSRs and
- * IA32_TSC_DEADLINE belong to the in-kernel local APIC (x86/lapic.c).
+ * IA32_TSC_DEADLINE belong to the in-kernel local APIC (x86/lapic.c), the
+ * kvmclock MSRs to x86/kvmclock.c.
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/msr-index.h>
 #include <asm/apicdef.h>
+#include <asm/kvm_para.h>
 
 #include "../minikvm.h"
 #include "../arch_ops.h"
@@ -101,6 +103,9 @@ static int mkvm_common_get(struct mkvm_vcpu *vcpu, u32 msr, u64 *data)
 	r = mkvm_lapic_get_msr(vcpu, msr, data);
 	if (r != -ENOENT)
 		return r;
+	r = mkvm_kvmclock_get_msr(vcpu, msr, data);
+	if (r != -ENOENT)
+		return r;
 	switch (msr) {
 	case MSR_IA32_APICBASE:
 		*data = m->apic_base;
@@ -110,6 +115,9 @@ static int mkvm_common_get(struct mkvm_vcpu *vcpu, u32 msr, u64 *data)
 		return 0;
 	case MSR_TSC_AUX:
 		*data = m->tsc_aux;
+		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		*data = m->tsc_adjust;
 		return 0;
 	case MKVM_MSR_MTRRCAP:
 		*data = MKVM_MTRR_CAP;
@@ -144,6 +152,9 @@ static int mkvm_common_set(struct mkvm_vcpu *vcpu, u32 msr, u64 data,
 	r = mkvm_lapic_set_msr(vcpu, msr, data, host);
 	if (r != -ENOENT)
 		return r;
+	r = mkvm_kvmclock_set_msr(vcpu, msr, data);
+	if (r != -ENOENT)
+		return r;
 	switch (msr) {
 	case MSR_IA32_APICBASE:
 		if (!mkvm_apic_base_valid(data))
@@ -166,6 +177,25 @@ static int mkvm_common_set(struct mkvm_vcpu *vcpu, u32 msr, u64 data,
 		if (data >> 32)
 			return -EINVAL;
 		m->tsc_aux = data;
+		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		/*
+		 * A guest write moves the TSC by as much (SDM Vol. 3B 17.17.3);
+		 * the VMM's KVM_SET_MSRS only restores the value, as in KVM.
+		 */
+		if (!host) {
+			u64 tsc;
+
+			r = mkvm_ops->get_msr(vcpu, MSR_IA32_TSC, &tsc);
+			if (!r)
+				r = mkvm_ops->set_msr(vcpu, MSR_IA32_TSC,
+						      tsc + data - m->tsc_adjust,
+						      true);
+			if (r)
+				return r;
+			set_bit(MKVM_REQ_CLOCK, &vcpu->requests);
+		}
+		m->tsc_adjust = data;
 		return 0;
 	case MKVM_MSR_MTRRCAP:
 		/* Read-only; KVM lets the host restore the value it read. */
@@ -220,10 +250,22 @@ int mkvm_get_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 *data)
  */
 int mkvm_set_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host)
 {
-	int r = mkvm_common_set(vcpu, msr, data, host);
+	u64 tsc;
+	int r;
 
+	/*
+	 * A guest's write to the TSC also moves IA32_TSC_ADJUST by the same
+	 * amount (SDM Vol. 3B 17.17.3); the VMM's only sets the offset.
+	 */
+	if (msr == MSR_IA32_TSC && !host &&
+	    !mkvm_ops->get_msr(vcpu, MSR_IA32_TSC, &tsc))
+		vcpu->msrs.tsc_adjust += data - tsc;
+	r = mkvm_common_set(vcpu, msr, data, host);
 	if (r == -ENOENT)
 		r = mkvm_ops->set_msr(vcpu, msr, data, host);
+	/* A new TSC offset moves the kvmclock record's tsc_timestamp. */
+	if (!r && msr == MSR_IA32_TSC && (vcpu->msrs.kvmclock & 1))
+		set_bit(MKVM_REQ_CLOCK, &vcpu->requests);
 	return r == -ENOENT ? -EINVAL : r;
 }
 
@@ -231,12 +273,16 @@ int mkvm_set_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host)
 static const u32 mkvm_msrs_to_save[] = {
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK,
-	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_TSC_AUX, MSR_IA32_MISC_ENABLE,
+	MSR_IA32_TSC, MSR_IA32_TSC_ADJUST, MSR_IA32_CR_PAT, MSR_TSC_AUX,
+	MSR_IA32_MISC_ENABLE,
 	MKVM_MSR_MTRR_DEF_TYPE,
 	0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207,
 	0x208, 0x209, 0x20a, 0x20b, 0x20c, 0x20d, 0x20e, 0x20f,
 	MKVM_MTRR_FIX64K_00000, MKVM_MTRR_FIX16K_80000, MKVM_MTRR_FIX16K_A0000,
 	0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f,
+	/* KVM lists its emulated MSRs after these (kvm_init_msr_list()). */
+	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,
+	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 };
 
 /**

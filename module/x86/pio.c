@@ -17,6 +17,8 @@
  * PIO page), so its guest write never crosses a page. While rCX stays
  * non-zero RIP is left on the instruction, so the CPU executes it again -
  * exactly how a REP string instruction continues after an interrupt.
+ * OUTS moves rSI/rCX/RIP at the exit; INS only when its data arrives,
+ * with the rCX userspace left (KVM's emulator re-executes the INS then).
  *
  * A memory operand the guest's page tables do not map is the guest's #PF
  * (SDM Vol. 3A 4.7), injected before any I/O happens: for OUTS that is
@@ -144,6 +146,18 @@ static const struct kvm_segment *mkvm_seg(const struct kvm_sregs *s, int seg)
 	}
 }
 
+/* @n elements of @size done: move rSI/rDI (@idx), rCX, and RIP when done. */
+static void mkvm_pio_advance(struct kvm_regs *regs, u64 *idx, u64 n,
+			     unsigned int size, u64 amask, bool rep, bool back,
+			     u64 next_rip)
+{
+	*idx = (*idx & ~amask) | ((*idx + (back ? -n : n) * size) & amask);
+	if (rep)
+		regs->rcx = (regs->rcx & ~amask) | ((regs->rcx - n) & amask);
+	if (!rep || !(regs->rcx & amask))
+		regs->rip = next_rip;
+}
+
 /**
  * mkvm_handle_string_pio() - INS/OUTS, one exit's worth
  * @vcpu:      the vCPU (its mutex held)
@@ -217,6 +231,10 @@ int mkvm_handle_string_pio(struct mkvm_vcpu *vcpu, bool in, unsigned int size,
 		vcpu->pending_ins_gpa = gpa;
 		vcpu->pending_io_size = size;
 		vcpu->pending_ins_count = n;
+		vcpu->pending_ins_next_rip = next_rip;
+		vcpu->pending_ins_amask = amask;
+		vcpu->pending_ins_rep = rep;
+		vcpu->pending_ins_back = back;
 		memset(vcpu->pio_page, 0, n * size);
 	} else {
 		err = mkvm_read_gva(&env, linear, access, vcpu->pio_page, size,
@@ -234,12 +252,13 @@ int mkvm_handle_string_pio(struct mkvm_vcpu *vcpu, bool in, unsigned int size,
 	run->io.count = n;
 	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
 
-	/* Registers move now; the data for INS lands at the next KVM_RUN. */
-	*idx = (*idx & ~amask) | ((*idx + (back ? -n : n) * size) & amask);
-	if (rep)
-		regs.rcx = (regs.rcx & ~amask) | ((regs.rcx - n) & amask);
-	if (!rep || !(regs.rcx & amask))
-		regs.rip = next_rip;
+	/*
+	 * OUTS is done: its registers move now. INS's move when its data
+	 * lands at the next KVM_RUN (mkvm_complete_string_pio_in()), so
+	 * userspace sees them unchanged during the exit, as on KVM.
+	 */
+	if (!in)
+		mkvm_pio_advance(&regs, idx, n, size, amask, rep, back, next_rip);
 	mkvm_ops->set_regs(vcpu, &regs);
 	return 0;
 }
@@ -248,13 +267,36 @@ int mkvm_handle_string_pio(struct mkvm_vcpu *vcpu, bool in, unsigned int size,
  * mkvm_complete_string_pio_in() - write INS data into guest memory
  * @vcpu: the vCPU (its mutex held)
  *
+ * The INS completes as KVM's emulator re-executes it: with the registers
+ * as they are now. Userspace may have changed rCX during the exit (the
+ * upstream userspace_io_test does): only min(batch, rCX) elements land
+ * and are counted, and while rCX stays non-zero RIP stays on the
+ * instruction, which the CPU then executes again. A REP with rCX now 0
+ * completes without storing anything.
+ *
  * Return: 0, or -EFAULT when the destination stopped being RAM (KVM_RUN
  * then fails with -EFAULT, as for unpinnable memory).
  */
 int mkvm_complete_string_pio_in(struct mkvm_vcpu *vcpu)
 {
-	return mkvm_write_guest(vcpu->vm, vcpu->pending_ins_gpa, vcpu->pio_page,
-				vcpu->pending_ins_count * vcpu->pending_io_size);
+	u64 amask = vcpu->pending_ins_amask, n = vcpu->pending_ins_count;
+	struct kvm_regs regs;
+	int r = 0;
+
+	mkvm_ops->get_regs(vcpu, &regs);
+	if (vcpu->pending_ins_rep)
+		n = min_t(u64, n, regs.rcx & amask);
+	if (n)
+		r = mkvm_write_guest(vcpu->vm, vcpu->pending_ins_gpa,
+				     vcpu->pio_page,
+				     n * vcpu->pending_io_size);
+	if (r)
+		return r;
+	mkvm_pio_advance(&regs, &regs.rdi, n, vcpu->pending_io_size, amask,
+			 vcpu->pending_ins_rep, vcpu->pending_ins_back,
+			 vcpu->pending_ins_next_rip);
+	mkvm_ops->set_regs(vcpu, &regs);
+	return 0;
 }
 
 /**

@@ -50,6 +50,35 @@ static void *anon(size_t size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/*
+ * A VM with no memory at all: the vCPU's first fetch (reset vector,
+ * FFFFFFF0h) reaches no RAM and cannot be emulated, so KVM_RUN reports an
+ * internal error (as KVM's emulation failure) instead of retrying forever.
+ * (upstream set_memory_region_test's test_zero_memory_regions.)
+ */
+TEST_F(dev, run_without_memslots)
+{
+	struct gl_vcpu vcpu;
+	int vm = mkvm_ioctl(self->fd, KVM_CREATE_VM, 0);
+	int r;
+
+	ASSERT_GE(vm, 0);
+	vcpu.fd = mkvm_ioctl(vm, KVM_CREATE_VCPU, 0);
+	ASSERT_GE(vcpu.fd, 0);
+	vcpu.run = mmap(NULL, mkvm_ioctl(self->fd, KVM_GET_VCPU_MMAP_SIZE, 0),
+			PROT_READ | PROT_WRITE, MAP_SHARED, vcpu.fd, 0);
+	ASSERT_NE(MAP_FAILED, vcpu.run);
+	/* KVM's MMU needs pages to fault with; a no-op on minikvm. */
+	EXPECT_EQ(0, mkvm_ioctl(vm, KVM_SET_NR_MMU_PAGES, 64));
+	r = gl_run(&vcpu);
+	ASSERT_EQ(0, r) TH_LOG("KVM_RUN: %s", strerror(-r));
+	EXPECT_EQ(KVM_EXIT_INTERNAL_ERROR, vcpu.run->exit_reason)
+		TH_LOG("exit %s", gl_exit_name(vcpu.run->exit_reason));
+	EXPECT_EQ(KVM_INTERNAL_ERROR_EMULATION, vcpu.run->internal.suberror);
+	close(vcpu.fd);
+	close(vm);
+}
+
 TEST_F(dev, invalid_fields)
 {
 	long nr = mkvm_ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);

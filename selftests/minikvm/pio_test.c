@@ -304,6 +304,46 @@ TEST_F(dev, rep_insb_page_cross)
 }
 
 /*
+ * INS registers move when the data arrives, as in KVM's emulator: during
+ * the exit rDI/rCX/RIP still describe the whole instruction, and what
+ * userspace leaves in rCX decides how many elements of the batch land
+ * (the upstream userspace_io_test relies on both).
+ */
+GL_GUEST_ASM(pio_ins_regs, 64,
+	"mov $" GL_XSTR(SPORT) ", %dx\n"
+	"mov $0x300100, %edi\n mov $8, %ecx\n rep insb\n"
+	"hlt\n");
+
+TEST_F(dev, ins_registers_at_completion)
+{
+	uint8_t *dst = gl_hva(&self->vm, 0x300100);
+	struct kvm_regs regs, at_exit;
+	int i;
+
+	GL_REQUIRE(self->fd, variant->path, GL_CAP_EMU);
+	memset(dst, 0, 16);
+	gl_load_asm(&self->vcpu, GL_MODE_LONG64, pio_ins_regs,
+		    pio_ins_regs_end);
+	gl_get_regs(&self->vcpu, &regs);
+	gl_expect_exit(_metadata, &self->vcpu, KVM_EXIT_IO);
+	ASSERT_EQ(KVM_EXIT_IO_IN, self->vcpu.run->io.direction);
+	ASSERT_EQ(8, self->vcpu.run->io.count);
+	gl_get_regs(&self->vcpu, &at_exit);
+	EXPECT_EQ(8, at_exit.rcx);
+	EXPECT_EQ(0x300100, at_exit.rdi);
+	EXPECT_LT(at_exit.rip, regs.rip + 16);	/* still on the INS */
+	memset(gl_pio_data(&self->vcpu), 0xaa, 8);
+	at_exit.rcx = 3;			/* only 3 of the 8 land */
+	gl_set_regs(&self->vcpu, &at_exit);
+	gl_expect_exit(_metadata, &self->vcpu, KVM_EXIT_HLT);
+	gl_get_regs(&self->vcpu, &regs);
+	EXPECT_EQ(0, regs.rcx);
+	EXPECT_EQ(0x300103, regs.rdi);
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(i < 3 ? 0xaa : 0, dst[i]) TH_LOG("byte %d", i);
+}
+
+/*
  * A string I/O operand the guest's page tables do not map is the guest's
  * #PF, with CR2 and the error code the CPU would give, and the instruction
  * is not retired (rCX untouched). The guest clears the present bit of the

@@ -31,9 +31,14 @@ static const long mkvm_implemented_caps[] = {
 	KVM_CAP_NR_VCPUS,
 	KVM_CAP_MAX_VCPUS,
 	KVM_CAP_MAX_VCPU_ID,
+	KVM_CAP_ENABLE_CAP_VM,
 	/* Extended state (x86/xsave.c). */
 	KVM_CAP_XSAVE,
 	KVM_CAP_XCRS,
+	/* kvmclock and KVM_GET/SET_CLOCK (x86/kvmclock.c). */
+	KVM_CAP_ADJUST_CLOCK,
+	/* Dirty logging with KVM_CLEAR_DIRTY_LOG (memslot.c). */
+	KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
 	/* In-kernel irqchip and eventfds (issue 5). */
 	KVM_CAP_IRQCHIP,
 	KVM_CAP_IOEVENTFD,
@@ -137,6 +142,39 @@ TEST_F(dev, vm_fd_ioctls)
 	EXPECT_EQ(-ENOTTY, mkvm_ioctl(vm, _IO(KVMIO, 0xfe), 0));
 	EXPECT_EQ(-ENOTTY, mkvm_ioctl(vm, KVM_GET_API_VERSION, 0));
 	EXPECT_EQ(-ENOTTY, mkvm_ioctl(vm, _IOW('X', 1, int), 0));
+	close(vm);
+}
+
+/* KVM_ENABLE_CAP on a VM fd: KVM_CAP_MAX_VCPU_ID (api.rst 7.18). */
+TEST_F(dev, enable_cap_max_vcpu_id)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_MAX_VCPU_ID };
+	long max;
+	int vm, vcpu;
+
+	if (mkvm_ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_ENABLE_CAP_VM) <= 0)
+		MKVM_SKIP("%s: no KVM_CAP_ENABLE_CAP_VM", variant->path);
+	vm = mkvm_ioctl(self->fd, KVM_CREATE_VM, 0);
+	ASSERT_GE(vm, 0);
+	max = mkvm_ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPU_ID);
+	ASSERT_GT(max, 2);
+	cap.args[0] = max + 1;			/* beyond what the device has */
+	EXPECT_EQ(-EINVAL, mkvm_ioctl(vm, KVM_ENABLE_CAP, (unsigned long)&cap));
+	cap.args[0] = 2;
+	cap.flags = 1;				/* no flags defined */
+	EXPECT_EQ(-EINVAL, mkvm_ioctl(vm, KVM_ENABLE_CAP, (unsigned long)&cap));
+	cap.flags = 0;
+	EXPECT_EQ(0, mkvm_ioctl(vm, KVM_ENABLE_CAP, (unsigned long)&cap));
+	EXPECT_EQ(0, mkvm_ioctl(vm, KVM_ENABLE_CAP, (unsigned long)&cap));
+	cap.args[0] = 3;			/* a different value: once only */
+	EXPECT_EQ(-EINVAL, mkvm_ioctl(vm, KVM_ENABLE_CAP, (unsigned long)&cap));
+	cap.cap = 0x7fffffff;			/* not a cap */
+	EXPECT_EQ(-EINVAL, mkvm_ioctl(vm, KVM_ENABLE_CAP, (unsigned long)&cap));
+	EXPECT_EQ(-EINVAL, mkvm_ioctl(vm, KVM_CREATE_VCPU, 2));
+	vcpu = mkvm_ioctl(vm, KVM_CREATE_VCPU, 1);
+	EXPECT_GE(vcpu, 0);
+	if (vcpu >= 0)
+		close(vcpu);
 	close(vm);
 }
 

@@ -107,6 +107,7 @@ int main(int argc, char **argv)
 	suite("pgwalk", pgwalk_tests);
 	suite("decode", decode_tests);
 	suite("decode-objdump", decode_objdump_tests);
+	suite("pvclock", pvclock_tests);
 	printf("%d passed, %d failed\n", n_passed, n_failed);
 	return n_failed ? 1 : 0;
 }

@@ -28,5 +28,6 @@ unsigned char *guard_tail(unsigned int len);
 void pgwalk_tests(void);
 void decode_tests(void);
 void decode_objdump_tests(void);
+void pvclock_tests(void);
 
 #endif

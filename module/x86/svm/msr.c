@@ -40,6 +40,18 @@ static bool mkvm_pat_ok(u64 pat)
 }
 
 /**
+ * mkvm_svm_tsc_offset() - guest TSC minus host TSC (APM Vol. 2 15.30.5)
+ * @vcpu: the vCPU
+ *
+ * Return: the VMCB's TSC_OFFSET, which the hardware adds to every guest
+ * RDTSC.
+ */
+u64 mkvm_svm_tsc_offset(struct mkvm_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->control.tsc_offset;
+}
+
+/**
  * mkvm_svm_get_msr() - read a VMCB-held MSR
  * @vcpu: the vCPU
  * @msr:  the index

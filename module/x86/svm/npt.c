@@ -141,35 +141,8 @@ void mkvm_svm_unmap_range(struct mkvm *vm, u64 gfn, u64 npages)
  */
 int mkvm_svm_map_gpa(struct mkvm *vm, u64 gpa, bool write)
 {
-	struct mkvm_svm_vm *svm_vm = vm->arch;
-	struct mkvm_memslot *slot;
-	struct page *page;
-	phys_addr_t hpa;
-	int r;
-
-	mutex_lock(&vm->mmu_lock);
-	slot = mkvm_gfn_to_slot(vm, gpa >> PAGE_SHIFT);
-	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
-		r = 0;
-		goto out;
-	}
-	r = mkvm_slot_pin(vm, slot, gpa >> PAGE_SHIFT, write, &page);
-	if (r)
-		goto out;
-	/* Backed by a huge page: one 2 MiB leaf (APM 15.25.4), else 4 KiB. */
-	if (mkvm_slot_pin_2m(vm, slot, gpa >> PAGE_SHIFT, &hpa) &&
-	    !mkvm_mmu_map_2m(&svm_vm->npt, ALIGN_DOWN(gpa, SZ_2M), hpa,
-			     !(slot->flags & KVM_MEM_READONLY))) {
-		r = 1;
-		goto out;
-	}
-	r = mkvm_mmu_map(&svm_vm->npt, gpa & PAGE_MASK, page_to_phys(page),
-			 !(slot->flags & KVM_MEM_READONLY));
-	if (!r)
-		r = 1;
-out:
-	mutex_unlock(&vm->mmu_lock);
-	return r;
+	/* NPT always has 2 MiB leaves (APM 15.25.4); memslot.c does the rest. */
+	return mkvm_map_gpa(vm, gpa, write, true);
 }
 
 /* Per-CPU ASID allocator state (APM 15.16.1). */

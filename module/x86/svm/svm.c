@@ -141,6 +141,7 @@ const struct mkvm_arch_ops mkvm_svm_ops = {
 	.set_sregs = mkvm_svm_set_sregs,
 	.get_msr = mkvm_svm_get_msr,
 	.set_msr = mkvm_svm_set_msr,
+	.tsc_offset = mkvm_svm_tsc_offset,
 	.queue_exception = mkvm_svm_inject_exception,
 	.vcpu_reset = mkvm_svm_vcpu_reset,
 	.irq_allowed = mkvm_svm_irq_allowed,

@@ -125,6 +125,7 @@ int mkvm_svm_exit_iret(struct mkvm_vcpu *vcpu);
 void mkvm_svm_complete_events(struct mkvm_vcpu *vcpu);
 
 /* msr.c */
+u64 mkvm_svm_tsc_offset(struct mkvm_vcpu *vcpu);
 int mkvm_svm_get_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 *data);
 int mkvm_svm_set_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host);
 

@@ -76,9 +76,12 @@ void mkvm_svm_vcpu_reset(struct mkvm_vcpu *vcpu)
 		INTERCEPT_EXCEPTION_OFFSET + DB_VECTOR,
 	};
 	struct mkvm_svm_vm *svm_vm = vcpu->vm->arch;
+	/* RESET/INIT leave the TSC running (SDM Vol. 3B 17.17): keep it. */
+	u64 tsc_offset = c->tsc_offset;
 	unsigned int i;
 
 	memset(vmcb, 0, PAGE_SIZE);
+	c->tsc_offset = tsc_offset;
 	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
 		mkvm_svm_intercept(vmcb, intercepts[i]);
 	c->iopm_base_pa = mkvm_svm_iopm_pa;
@@ -142,6 +145,8 @@ int mkvm_svm_vcpu_create(struct mkvm_vcpu *vcpu)
 	svm->vmcb_pa = virt_to_phys(svm->vmcb);
 	svm->asid_cpu = -1;
 	vcpu->arch = svm;
+	/* Guest TSC 0 at VM creation, the same offset on every vCPU. */
+	svm->vmcb->control.tsc_offset = -vcpu->vm->tsc_base;
 	mkvm_svm_vcpu_reset(vcpu);
 	return 0;
 }

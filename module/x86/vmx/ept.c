@@ -167,39 +167,9 @@ void mkvm_vmx_unmap_range(struct mkvm *vm, u64 gfn, u64 npages)
  */
 int mkvm_vmx_map_gpa(struct mkvm *vm, u64 gpa, bool write)
 {
-	struct mkvm_vmx_vm *vmx_vm = vm->arch;
-	struct mkvm_memslot *slot;
-	struct page *page;
-	phys_addr_t hpa;
-	int r;
-
-	mutex_lock(&vm->mmu_lock);
-	slot = mkvm_gfn_to_slot(vm, gpa >> PAGE_SHIFT);
-	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
-		r = 0;
-		goto out;
-	}
-	r = mkvm_slot_pin(vm, slot, gpa >> PAGE_SHIFT, write, &page);
-	if (r)
-		goto out;
-	/*
-	 * Backed by a huge page and the CPU has 2 MiB EPT pages (EPT_VPID_CAP
-	 * bit 16): one 2 MiB leaf, else 4 KiB.
-	 */
-	if ((mkvm_vmx_caps.ept_vpid & MKVM_EPT_CAP_2M) &&
-	    mkvm_slot_pin_2m(vm, slot, gpa >> PAGE_SHIFT, &hpa) &&
-	    !mkvm_mmu_map_2m(&vmx_vm->ept, ALIGN_DOWN(gpa, SZ_2M), hpa,
-			     !(slot->flags & KVM_MEM_READONLY))) {
-		r = 1;
-		goto out;
-	}
-	r = mkvm_mmu_map(&vmx_vm->ept, gpa & PAGE_MASK, page_to_phys(page),
-			 !(slot->flags & KVM_MEM_READONLY));
-	if (!r)
-		r = 1;
-out:
-	mutex_unlock(&vm->mmu_lock);
-	return r;
+	/* 2 MiB leaves if EPT_VPID_CAP bit 16; memslot.c does the rest. */
+	return mkvm_map_gpa(vm, gpa, write,
+			    mkvm_vmx_caps.ept_vpid & MKVM_EPT_CAP_2M);
 }
 
 /**

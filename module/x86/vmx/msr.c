@@ -58,6 +58,18 @@ static struct vmx_msr_entry *mkvm_vmx_auto_msr(struct mkvm_vcpu *vcpu, u32 msr)
 }
 
 /**
+ * mkvm_vmx_tsc_offset() - guest TSC minus host TSC (SDM Vol. 3C 26.6.5)
+ * @vcpu: the vCPU (VMCS current)
+ *
+ * Return: the VMCS TSC offset, added to every guest RDTSC ("use TSC
+ * offsetting" is on).
+ */
+u64 mkvm_vmx_tsc_offset(struct mkvm_vcpu *vcpu)
+{
+	return mkvm_vmread(TSC_OFFSET);
+}
+
+/**
  * mkvm_vmx_get_msr() - read a VMCS-held MSR
  * @vcpu: the vCPU (VMCS current)
  * @msr:  the index

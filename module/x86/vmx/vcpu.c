@@ -393,7 +393,8 @@ static void mkvm_vmx_setup_controls(struct mkvm_vcpu *vcpu)
 	mkvm_vmwrite(CR3_TARGET_COUNT, 0);
 	mkvm_vmwrite(CR0_GUEST_HOST_MASK, ~(unsigned long)MKVM_CR0_GUEST_OWNED);
 	mkvm_vmwrite(CR4_GUEST_HOST_MASK, ~0UL);
-	mkvm_vmwrite(TSC_OFFSET, 0);
+	/* Guest TSC 0 at VM creation, the same offset on every vCPU. */
+	mkvm_vmwrite(TSC_OFFSET, -vcpu->vm->tsc_base);
 	/* No shadow VMCS: the link pointer must be all ones (26.3.1.5). */
 	mkvm_vmwrite(VMCS_LINK_POINTER, ~0ULL);
 

@@ -307,6 +307,7 @@ const struct mkvm_arch_ops mkvm_vmx_ops = {
 	.pdptrs = mkvm_vmx_pdptrs,
 	.get_msr = mkvm_vmx_get_msr,
 	.set_msr = mkvm_vmx_set_msr,
+	.tsc_offset = mkvm_vmx_tsc_offset,
 	.queue_exception = mkvm_vmx_inject_exception,
 	.vcpu_reset = mkvm_vmx_vcpu_reset,
 	.irq_allowed = mkvm_vmx_irq_allowed,

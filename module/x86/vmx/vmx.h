@@ -212,6 +212,7 @@ u64 mkvm_vmx_get_cr4(void);
 void mkvm_vmx_set_efer(struct mkvm_vcpu *vcpu, u64 efer);
 
 /* msr.c */
+u64 mkvm_vmx_tsc_offset(struct mkvm_vcpu *vcpu);
 int mkvm_vmx_get_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 *data);
 int mkvm_vmx_set_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host);
 
