@@ -39,8 +39,6 @@ static const long mkvm_implemented_caps[] = {
 	KVM_CAP_XCRS,
 	/* kvmclock and KVM_GET/SET_CLOCK (x86/kvmclock.c). */
 	KVM_CAP_ADJUST_CLOCK,
-	/* Dirty logging with KVM_CLEAR_DIRTY_LOG (memslot.c). */
-	KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
 	/* In-kernel irqchip and eventfds (issue 5). */
 	KVM_CAP_IRQCHIP,
 	KVM_CAP_IOEVENTFD,
