@@ -100,7 +100,8 @@ static void one_round(struct __test_metadata *_metadata, int kvm_fd, int round)
 			close(efd[i]);
 }
 
-TEST_F(td, destroy_busy_vms)
+/* 20 VMs with timers and eventfds: over the default 30 s under Bochs. */
+TEST_F_TIMEOUT(td, destroy_busy_vms, 180)
 {
 	int i, rounds = mkvm_rounds(variant->path, ROUNDS);
 
