@@ -23,6 +23,7 @@
 #             selftests/upstream/expected-failures that fails counts as skipped (XFAIL)
 # Optional, only with --only (too slow for the default run):
 #   upstream-vmx  a few cheap upstream KVM selftests in Bochs-VMX on Debian's 6.1
+#   vmx-linux     one Linux boot with mkvm on /dev/minikvm in Bochs-VMX (mkvm's demo test)
 #
 # Each step counts what it ran: a build or lint is one test, a boot counts each test of
 # its run-list (Documentation/testing.md). Logs: out/check/STEP/. Exit 0 only when nothing
@@ -33,7 +34,7 @@ cd "$MKVM_TOP"
 
 ALL_STEPS=(unit build lint svm-6.1 svm-6.12 mkvm vmx-6.1 debug upstream-svm)
 # Run only when named with --only.
-OPTIONAL_STEPS=(upstream-vmx)
+OPTIONAL_STEPS=(upstream-vmx vmx-linux)
 only= skip=
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -88,7 +89,8 @@ need_pkgs build-essential bc bison flex libelf-dev kmod cpio busybox-static xz-u
 # Kernels (headers, images, the debug kernel) the steps need; each ensure is idempotent.
 kernels_needed=()
 wanted build && kernels_needed+=(6.1 6.12 debug)
-{ wanted svm-6.1 || wanted vmx-6.1 || wanted upstream-svm || wanted upstream-vmx; } &&
+{ wanted svm-6.1 || wanted vmx-6.1 || wanted upstream-svm || wanted upstream-vmx ||
+	wanted vmx-linux; } &&
 	kernels_needed+=(6.1)
 { wanted svm-6.12 || wanted mkvm; } && kernels_needed+=(6.12)
 wanted debug && kernels_needed+=(debug)
@@ -199,10 +201,14 @@ step_svm_61() { boot svm-6.1 qemu-svm 6.1; }
 step_svm_612() { boot svm-6.12 qemu-svm 6.12; }
 # Bochs runs ~9x slower than real time, so the stock kvm_intel reference makes 5 rounds
 # of each loop instead of up to 100 (selftests/minikvm/mkvm_test.h). signal and sigkill
-# are left out: they pass on /dev/minikvm, but stock kvm_intel under Bochs stalls on their
-# spinning guests (RCU stalls, timeouts) and they would eat the step's budget.
+# are left out: their guests spin without exiting, and under Bochs both stock kvm_intel
+# (stalled in vmx_do_interrupt_nmi_irqoff) and minikvm (2026-11-22: RCU stall on the
+# vCPU's CPU 130 s into signal_test's minikvm half, then no console output, heartbeat or
+# Bochs log line for 10 minutes) stall the L1 kernel. MKVM_SKIP_REFERENCE=signal,sigkill
+# runs only the minikvm half, for whoever debugs it (Documentation/testing.md).
 VMX_TESTS=sys_api,coexist,first_guest,hotplug,modload,pio,hlt_shutdown,vcpu_ioctl,mmio,msr
 VMX_TESTS=$VMX_TESTS,memslot,multi_vm,observe,xsave,kvmclock
+VMX_TESTS=$VMX_TESTS,ioeventfd,lapic_timer,irqfd,ipi,irq_storm,irq_teardown
 step_vmx_61() {
 	boot vmx-6.1 bochs-vmx 6.1 --append "mkvm.filter=$VMX_TESTS MKVM_REFERENCE_ROUNDS=5"
 }
@@ -249,6 +255,30 @@ step_upstream_vmx() {
 		--mem 2048 --vm-timeout 1800
 }
 
+# Issue 7 on VMX: mkvm boots Debian's 6.1 as L2 on /dev/minikvm inside Bochs-VMX (L1 6.1
+# too) and runs one command in it: mkvm's demo test only, the stock-KVM half left out.
+step_vmx_linux() {
+	local dir=$OUT/vmx-linux ko
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	if ! ko=$(module_for 6.1); then
+		account vmx-linux 0 1 0 "module did not build for 6.1"
+		return
+	fi
+	log "vmx-linux: selftests/mkvm/run-vm-tests.sh --machine bochs-vmx"
+	selftests/mkvm/run-vm-tests.sh --machine bochs-vmx --kver "$(kernel_field 6.1 1)" \
+		--ko "$ko" --filter mkvm_demo_minikvm --out "$dir" 2>&1 |
+		tee "$dir/run.log" >&2 || true
+	local line p=0 f=1 s=0
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$dir/run.log" | tail -n 1 || true)
+	if [ -n "$line" ]; then
+		p=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")
+		f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+		s=$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$line")
+	fi
+	account vmx-linux "$p" "$f" "${s:-0}" "$([ "$f" = 0 ] || echo "see out/check/vmx-linux/")"
+}
+
 step_mkvm() {
 	if [ ! -x selftests/mkvm/run-vm-tests.sh ]; then
 		account mkvm 0 0 1 "selftests/mkvm/run-vm-tests.sh missing"
@@ -281,7 +311,7 @@ if wanted svm-6.1 || wanted svm-6.12 || wanted vmx-6.1 || wanted debug; then
 	make -C selftests >"$OUT/selftests-build.log" 2>&1 ||
 		{ tail -n 30 "$OUT/selftests-build.log" >&2; die "check: selftests do not build"; }
 fi
-if wanted mkvm || wanted unit; then
+if wanted mkvm || wanted unit || wanted vmx-linux; then
 	[ ! -f userspace/Makefile ] || make -C userspace >"$OUT/userspace-build.log" 2>&1 ||
 		{ tail -n 30 "$OUT/userspace-build.log" >&2; die "check: userspace does not build"; }
 fi
@@ -299,6 +329,7 @@ for s in "${ALL_STEPS[@]}" "${OPTIONAL_STEPS[@]}"; do
 	debug) step_debug ;;
 	upstream-svm) step_upstream_svm ;;
 	upstream-vmx) step_upstream_vmx ;;
+	vmx-linux) step_vmx_linux ;;
 	esac
 done
 

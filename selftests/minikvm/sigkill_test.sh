@@ -104,6 +104,10 @@ one_device() {
 	fi
 }
 
-one_device /dev/kvm "$kvm_mod"
+# MKVM_SKIP_REFERENCE (see mkvm_test.h) may leave the stock module out.
+case ",${MKVM_SKIP_REFERENCE:-}," in
+*,sigkill,*) n=$((n + 1)); echo "ok $n $kvm_mod # SKIP left out here (MKVM_SKIP_REFERENCE)" ;;
+*) one_device /dev/kvm "$kvm_mod" ;;
+esac
 one_device /dev/minikvm minikvm
 exit $failed

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# selftests/mkvm/run-vm-tests.sh - run mkvm's in-VM tests in the QEMU-SVM machine.
+# selftests/mkvm/run-vm-tests.sh - run mkvm's in-VM tests in the QEMU-SVM machine (or another).
 #
 # usage: selftests/mkvm/run-vm-tests.sh [--filter GLOB[,GLOB]] [--ko minikvm.ko]
 #                                       [--kver KVER] [--out DIR]
@@ -11,6 +11,7 @@
 #             that has /lib/modules/KVER)
 #   --out     output directory (default out/mkvm-vm): console.log, results.ktap, summary
 #   --append ARGS  extra L1 kernel command line (e.g. mkvm.verbose: full L2 boot logs)
+#   --machine M  scripts/vm-test.sh machine (default qemu-svm; bochs-vmx: check.sh vmx-linux)
 #   --stage DIR  only stage: put everything under DIR/mkvm and append the run-list lines
 #             to DIR/run-list (for a combined selftests/build), then exit without booting
 #
@@ -22,7 +23,7 @@ set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$TOP/scripts/lib.sh"
 
-filter= ko= kver= out=$TOP/out/mkvm-vm stage_only= append=
+filter= ko= kver= out=$TOP/out/mkvm-vm stage_only= append= machine=qemu-svm
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--filter) filter=$2; shift 2 ;;
@@ -31,7 +32,8 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift 2 ;;
 	--stage) stage_only=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
-	-h|--help) sed -n '4,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	--machine) machine=$2; shift 2 ;;
+	-h|--help) sed -n '4,20s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) die "run-vm-tests: unknown argument '$1'" ;;
 	esac
 done
@@ -97,6 +99,6 @@ fi
 
 "$TOP/scripts/mkinitramfs.sh" --kver "$kver" --tests "$stage" ${ko:+--ko "$ko"} \
 	-o "$out/initramfs.cpio.gz"
-exec "$TOP/scripts/vm-test.sh" --machine qemu-svm --kernel "/boot/vmlinuz-$kver" \
+exec "$TOP/scripts/vm-test.sh" --machine "$machine" --kernel "/boot/vmlinuz-$kver" \
 	--initrd "$out/initramfs.cpio.gz" --out "$out" \
 	--append "${filter:+mkvm.filter=$filter }$append"

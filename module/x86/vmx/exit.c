@@ -22,8 +22,10 @@
  * An exit can interrupt the delivery of an event through the guest's IDT
  * (e.g. the IDT or the stack is not mapped in EPT yet): the IDT-vectoring
  * information field then holds the event, which is lost unless it is
- * injected again at the next entry (SDM 28.2.4, 27.6), which
- * mkvm_vmx_handle_exit() does first.
+ * injected again at the next entry (SDM 28.2.4, 27.6); vcpu.c has
+ * intr.c do that before any handler here runs. The interrupt- and
+ * NMI-window exits belong to intr.c too; HLT sleeps in the kernel when
+ * there is an in-kernel APIC (x86/irq.c), and CR8 is then the APIC's TPR.
  *
  * Anything unexpected becomes KVM_EXIT_INTERNAL_ERROR with the exit
  * reason, qualification, guest-physical address and RIP in
@@ -31,7 +33,8 @@
  *
  * The companion file for AMD is x86/svm/exit.c.
  *
- * Non-goals for now: task switches, INIT/SIPI, APIC accesses.
+ * Non-goals for now: task switches, APIC-access exits (no APIC
+ * virtualization: the xAPIC page is MMIO, x86/mmio.c).
  */
 #include <linux/kvm.h>
 #include <asm/traps.h>
@@ -225,7 +228,6 @@ static int mkvm_vmx_exit_xsetbv(struct mkvm_vcpu *vcpu)
  */
 static int mkvm_vmx_exit_cr(struct mkvm_vcpu *vcpu)
 {
-	struct mkvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 q = mkvm_vmread(EXIT_QUALIFICATION);
 	unsigned int reg = CR_Q_REG(q);
 	u64 val, cr0;
@@ -252,7 +254,7 @@ static int mkvm_vmx_exit_cr(struct mkvm_vcpu *vcpu)
 			if (val & ~0xfULL)
 				r = -EINVAL;
 			else
-				vmx->cr8 = val;
+				mkvm_vmx_set_cr8(vcpu, val);
 			break;
 		default:
 			return mkvm_vmx_internal_error(vcpu, EXIT_REASON_CR_ACCESS,
@@ -263,7 +265,7 @@ static int mkvm_vmx_exit_cr(struct mkvm_vcpu *vcpu)
 		if (CR_Q_NR(q) == 3)
 			val = mkvm_vmread(GUEST_CR3);
 		else if (CR_Q_NR(q) == 8)
-			val = vmx->cr8;
+			val = mkvm_vmx_get_cr8(vcpu);
 		else
 			return mkvm_vmx_internal_error(vcpu, EXIT_REASON_CR_ACCESS,
 						       KVM_INTERNAL_ERROR_EMULATION);
@@ -326,30 +328,6 @@ static int mkvm_vmx_exit_exception(struct mkvm_vcpu *vcpu, u32 reason)
 			     mkvm_vmread(VM_EXIT_INSTRUCTION_LEN));
 	mkvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
 	return 1;
-}
-
-/*
- * The exit interrupted the delivery of an event (IDT-vectoring
- * information, SDM 28.2.4): deliver it again at the next entry (27.6).
- */
-static void mkvm_vmx_reinject(void)
-{
-	u32 idt = mkvm_vmread(IDT_VECTORING_INFO_FIELD);
-	u32 type = idt & VECTORING_INFO_TYPE_MASK;
-
-	if (!(idt & VECTORING_INFO_VALID_MASK))
-		return;
-	if (idt & VECTORING_INFO_DELIVER_CODE_MASK)
-		mkvm_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE,
-			     mkvm_vmread(IDT_VECTORING_ERROR_CODE));
-	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
-	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
-		mkvm_vmwrite(VM_ENTRY_INSTRUCTION_LEN,
-			     mkvm_vmread(VM_EXIT_INSTRUCTION_LEN));
-	mkvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD,
-		     idt & (VECTORING_INFO_VECTOR_MASK | VECTORING_INFO_TYPE_MASK |
-			    VECTORING_INFO_DELIVER_CODE_MASK |
-			    VECTORING_INFO_VALID_MASK));
 }
 
 /**
@@ -430,8 +408,6 @@ int mkvm_vmx_handle_exit(struct mkvm_vcpu *vcpu, u32 reason)
 	struct kvm_run *run = vcpu->run;
 	u16 basic = reason;
 
-	mkvm_vmx_reinject();
-
 	switch (basic) {
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
 		/* The host took it when vcpu.c enabled interrupts. */
@@ -453,8 +429,12 @@ int mkvm_vmx_handle_exit(struct mkvm_vcpu *vcpu, u32 reason)
 	case EXIT_REASON_HLT:
 		mkvm_stat_inc(vcpu, MKVM_STAT_HLT);
 		mkvm_vmx_skip();
-		/* KVM_EXIT_HLT (no in-kernel irqchip on VMX yet). */
+		/* In the kernel with an irqchip, else KVM_EXIT_HLT. */
 		return mkvm_vcpu_halt(vcpu);
+	case EXIT_REASON_INTERRUPT_WINDOW:
+		return mkvm_vmx_exit_irq_window(vcpu);
+	case EXIT_REASON_NMI_WINDOW:
+		return mkvm_vmx_exit_nmi_window(vcpu);
 	case EXIT_REASON_CPUID: {
 		unsigned long *g = vmx->regs;
 		u32 a = g[MKVM_VMX_RAX], b, c = g[MKVM_VMX_RCX], d;

@@ -55,7 +55,13 @@
  *
  * The companion file for AMD is x86/svm/vcpu.c.
  *
- * Non-goals for now: event injection beyond exceptions, debug-register
+ * Interrupts and NMIs are injected by intr.c, decided by x86/irq.c: the
+ * run loop asks mkvm_inject_pending() before every entry, publishes
+ * "in guest" with interrupts off (mkvm_entry_must_abort()) so that a kick
+ * either aborts the entry or exits the guest, and lets intr.c re-queue an
+ * event whose delivery the exit interrupted before any exit handler runs.
+ *
+ * Non-goals for now: debug-register
  * switching (guest DR0-3/DR6 accesses are not intercepted, as on SVM; the
  * host's DR7 and DEBUGCTL are restored), posted interrupts, APIC
  * virtualization, the VMX preemption timer.
@@ -414,9 +420,10 @@ static void mkvm_vmx_setup_controls(struct mkvm_vcpu *vcpu)
  * Real mode at F000:FFF0 with CS.base = FFFF0000 (SDM Vol. 3A 10.1.1,
  * Table 10-1), with the segment attributes kvm_intel uses (accessed code
  * and data segments, a busy 32-bit TSS: VM entry checks all three,
- * 26.3.1.2). Unrestricted guest runs it natively.
+ * 26.3.1.2). Unrestricted guest runs it natively. Also the vcpu_reset op
+ * for INIT (x86/irq.c), hence no event queued and no window exiting.
  */
-static void mkvm_vmx_vcpu_reset(struct mkvm_vcpu *vcpu)
+void mkvm_vmx_vcpu_reset(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned int i;
@@ -454,6 +461,9 @@ static void mkvm_vmx_vcpu_reset(struct mkvm_vcpu *vcpu)
 	mkvm_vmwrite(GUEST_PDPTR1, 0);
 	mkvm_vmwrite(GUEST_PDPTR2, 0);
 	mkvm_vmwrite(GUEST_PDPTR3, 0);
+	/* INIT: nothing queued, no window asked for (x86/irq.c). */
+	mkvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+	mkvm_vmwrite(CPU_BASED_VM_EXEC_CONTROL, mkvm_vmx_caps.cpu);
 	for (i = 0; i < MKVM_VMX_NR_AUTO_MSRS; i++)
 		mkvm_vmx_guest_msrs(vmx)[i].value = 0;
 
@@ -576,6 +586,38 @@ void mkvm_vmx_vcpu_put(struct mkvm_vcpu *vcpu)
 }
 
 /**
+ * mkvm_vmx_get_cr8() - the guest's CR8
+ * @vcpu: the vCPU
+ *
+ * With an in-kernel APIC, CR8 is TPR[7:4] (SDM Vol. 3A 10.8.6.1);
+ * otherwise a plain register, as with KVM without an irqchip.
+ *
+ * Return: 0-15.
+ */
+u64 mkvm_vmx_get_cr8(struct mkvm_vcpu *vcpu)
+{
+	if (vcpu->lapic)
+		return mkvm_lapic_get_tpr(vcpu) >> 4;
+	return to_vmx(vcpu)->cr8;
+}
+
+/**
+ * mkvm_vmx_set_cr8() - the guest or KVM_SET_SREGS writes CR8
+ * @vcpu: the vCPU
+ * @cr8:  0-15 (the caller checked or masked bits 63:4)
+ *
+ * A lower TPR may unmask a pending interrupt: the next entry's
+ * mkvm_inject_pending() sees it, as every exit goes through it.
+ */
+void mkvm_vmx_set_cr8(struct mkvm_vcpu *vcpu, u64 cr8)
+{
+	if (vcpu->lapic)
+		mkvm_lapic_set_tpr(vcpu, cr8 << 4);
+	else
+		to_vmx(vcpu)->cr8 = cr8;
+}
+
+/**
  * mkvm_vmx_inject_exception() - deliver an exception at the next entry
  * @vcpu:      the vCPU (VMCS current)
  * @vector:    exception vector
@@ -695,6 +737,9 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 	u32 reason = 0, intr;
 	int cpu, r;
 
+	/* What to deliver is the common code's choice (x86/irq.c, intr.c). */
+	mkvm_inject_pending(vcpu);
+
 	/*
 	 * kernel_fpu_begin() parks the VMM thread's own FPU registers in
 	 * memory (they come back on return to userspace), so the guest's
@@ -704,7 +749,8 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 	local_irq_disable();
 
 	/* Checked again with interrupts off: a kick now cannot be lost. */
-	if (mkvm_xfer_work_pending()) {
+	if (mkvm_xfer_work_pending() ||
+	    (vcpu->lapic && mkvm_entry_must_abort(vcpu))) {
 		local_irq_enable();
 		kernel_fpu_end();
 		return 1;
@@ -721,6 +767,7 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 			mkvm_vmx_load_host_percpu(vcpu, cpu);
 	}
 	if (!mkvm_vmx_vmcs_is_current(vmx)) {
+		WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
 		local_irq_enable();
 		kernel_fpu_end();
 		pr_err_ratelimited("vCPU %u: VMCS not current on CPU %d\n",
@@ -732,6 +779,7 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 	}
 
 	if (mkvm_fpu_enter(vcpu)) {
+		WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
 		local_irq_enable();
 		kernel_fpu_end();
 		pr_err_ratelimited("guest FPU image would not load\n");
@@ -748,6 +796,7 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 
 	trace_mkvm_entry(vcpu->id, mkvm_vmread(GUEST_RIP));
 	r = mkvm_vmx_vmenter(vmx->regs, vmx->launched);
+	WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
 
 	vmx->cr2 = native_read_cr2();
 	mkvm_vmx_restore_host(vmx);
@@ -793,6 +842,7 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 	if (reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
 		return mkvm_vmx_fail_entry(vcpu, reason,
 					   "VM entry failed its guest-state checks");
+	mkvm_vmx_complete_events(vcpu, reason);
 	return mkvm_vmx_handle_exit(vcpu, reason);
 }
 
@@ -919,7 +969,7 @@ void mkvm_vmx_get_sregs(struct mkvm_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->cr2 = to_vmx(vcpu)->cr2;
 	sregs->cr3 = mkvm_vmread(GUEST_CR3);
 	sregs->cr4 = mkvm_vmx_get_cr4();
-	sregs->cr8 = to_vmx(vcpu)->cr8;
+	sregs->cr8 = mkvm_vmx_get_cr8(vcpu);
 	sregs->efer = mkvm_vmread(GUEST_IA32_EFER);
 	sregs->apic_base = vcpu->msrs.apic_base;
 }
@@ -953,7 +1003,7 @@ void mkvm_vmx_set_sregs(struct mkvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 	mkvm_vmx_write_cr4(sregs->cr4);
 	mkvm_vmwrite(GUEST_CR3, sregs->cr3);
 	vmx->cr2 = sregs->cr2;
-	vmx->cr8 = sregs->cr8 & 0xf;
+	mkvm_vmx_set_cr8(vcpu, sregs->cr8 & 0xf);
 	vcpu->msrs.apic_base = sregs->apic_base;
 	if (mkvm_vmx_pae_paging(sregs->cr0, sregs->cr4, sregs->efer) &&
 	    mkvm_vmx_load_pdptrs(vcpu, sregs->cr3)) {

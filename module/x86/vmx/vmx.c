@@ -78,12 +78,14 @@ static int mkvm_vmx_adjust(u32 msr, u32 true_msr, u32 want, u32 need,
 static void mkvm_vmx_compute_controls(void)
 {
 	struct mkvm_vmx_caps *c = &mkvm_vmx_caps;
-	u32 pin_need = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING;
+	u32 pin_need = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
+		       PIN_BASED_VIRTUAL_NMIS;
 	u32 cpu_need = CPU_BASED_HLT_EXITING | CPU_BASED_USE_TSC_OFFSETTING |
 		       CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |
 		       CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS |
 		       CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING |
 		       CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	u32 win = CPU_BASED_INTR_WINDOW_EXITING | CPU_BASED_NMI_WINDOW_EXITING;
 	u32 cpu2_need = SECONDARY_EXEC_ENABLE_EPT |
 			SECONDARY_EXEC_UNRESTRICTED_GUEST;
 	u32 exit_need = VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_LOAD_IA32_PAT |
@@ -97,10 +99,15 @@ static void mkvm_vmx_compute_controls(void)
 		c->why_not = "the kernel uses FRED event delivery";
 		return;
 	}
+	/*
+	 * Virtual NMIs: the CPU tracks the guest's NMI blocking until IRET
+	 * and allows NMI-window exiting (x86/vmx/intr.c). Every CPU with
+	 * unrestricted guest has them.
+	 */
 	if (mkvm_vmx_adjust(MSR_IA32_VMX_PINBASED_CTLS,
 			    MSR_IA32_VMX_TRUE_PINBASED_CTLS, pin_need, pin_need,
 			    &c->pin)) {
-		c->why_not = "no external-interrupt/NMI exiting";
+		c->why_not = "no external-interrupt/NMI exiting or virtual NMIs";
 		return;
 	}
 	/*
@@ -109,11 +116,13 @@ static void mkvm_vmx_compute_controls(void)
 	 * interrupt itself when vcpu.c re-enables interrupts.
 	 */
 	if (mkvm_vmx_adjust(MSR_IA32_VMX_PROCBASED_CTLS,
-			    MSR_IA32_VMX_TRUE_PROCBASED_CTLS, cpu_need, cpu_need,
-			    &c->cpu)) {
+			    MSR_IA32_VMX_TRUE_PROCBASED_CTLS, cpu_need | win,
+			    cpu_need | win, &c->cpu)) {
 		c->why_not = "a required processor-based control is missing";
 		return;
 	}
+	/* The windows must exist; intr.c turns them on when needed. */
+	c->cpu &= ~win;
 	if ((c->procbased2 & ((u64)cpu2_need << 32)) != ((u64)cpu2_need << 32) ||
 	    (c->ept_vpid & ept_need) != ept_need ||
 	    !(c->ept_vpid & (MKVM_EPT_CAP_INVEPT_SINGLE | MKVM_EPT_CAP_INVEPT_ALL))) {
@@ -300,4 +309,11 @@ const struct mkvm_arch_ops mkvm_vmx_ops = {
 	.set_msr = mkvm_vmx_set_msr,
 	.tsc_offset = mkvm_vmx_tsc_offset,
 	.queue_exception = mkvm_vmx_inject_exception,
+	.vcpu_reset = mkvm_vmx_vcpu_reset,
+	.irq_allowed = mkvm_vmx_irq_allowed,
+	.inject_irq = mkvm_vmx_inject_irq,
+	.enable_irq_window = mkvm_vmx_enable_irq_window,
+	.nmi_allowed = mkvm_vmx_nmi_allowed,
+	.inject_nmi = mkvm_vmx_inject_nmi,
+	.enable_nmi_window = mkvm_vmx_enable_nmi_window,
 };

@@ -100,7 +100,8 @@ struct mkvm_vmx_vm {
  *		store, SDM 25.7.2, 25.8.2) at offset 0 and the host MSR
  *		area (VM-exit load) at offset 2048.
  * @cr2:	The guest's CR2: not in the VMCS, so it is moved by hand.
- * @cr8:	The guest's task priority (CR8 accesses exit; no TPR shadow).
+ * @cr8:	The guest's task priority without an in-kernel APIC (CR8
+ *		accesses exit; no TPR shadow); with one, the APIC's TPR is.
  * @vpid:	Virtual-processor identifier (SDM 29.1), 0 without VPID.
  * @last_cpu:	The CPU of the last VM entry: moving CPU flushes the TLB.
  * @need_flush:	Guest translations may be stale (SET_SREGS, reset).
@@ -198,6 +199,9 @@ void mkvm_vmx_set_regs(struct mkvm_vcpu *vcpu, const struct kvm_regs *regs);
 void mkvm_vmx_get_sregs(struct mkvm_vcpu *vcpu, struct kvm_sregs *sregs);
 void mkvm_vmx_set_sregs(struct mkvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 const u64 *mkvm_vmx_pdptrs(struct mkvm_vcpu *vcpu);
+void mkvm_vmx_vcpu_reset(struct mkvm_vcpu *vcpu);
+u64 mkvm_vmx_get_cr8(struct mkvm_vcpu *vcpu);
+void mkvm_vmx_set_cr8(struct mkvm_vcpu *vcpu, u64 cr8);
 void mkvm_vmx_inject_exception(struct mkvm_vcpu *vcpu, u8 vector,
 			       bool has_error, u32 error, u64 cr2);
 int mkvm_vmx_set_cr0(struct mkvm_vcpu *vcpu, u64 cr0);
@@ -211,6 +215,17 @@ void mkvm_vmx_set_efer(struct mkvm_vcpu *vcpu, u64 efer);
 u64 mkvm_vmx_tsc_offset(struct mkvm_vcpu *vcpu);
 int mkvm_vmx_get_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 *data);
 int mkvm_vmx_set_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host);
+
+/* intr.c */
+bool mkvm_vmx_irq_allowed(struct mkvm_vcpu *vcpu);
+void mkvm_vmx_inject_irq(struct mkvm_vcpu *vcpu, u8 vector);
+void mkvm_vmx_enable_irq_window(struct mkvm_vcpu *vcpu);
+int mkvm_vmx_exit_irq_window(struct mkvm_vcpu *vcpu);
+bool mkvm_vmx_nmi_allowed(struct mkvm_vcpu *vcpu);
+void mkvm_vmx_inject_nmi(struct mkvm_vcpu *vcpu);
+void mkvm_vmx_enable_nmi_window(struct mkvm_vcpu *vcpu);
+int mkvm_vmx_exit_nmi_window(struct mkvm_vcpu *vcpu);
+void mkvm_vmx_complete_events(struct mkvm_vcpu *vcpu, u32 reason);
 
 /* exit.c */
 int mkvm_vmx_handle_exit(struct mkvm_vcpu *vcpu, u32 reason);
