@@ -207,7 +207,7 @@ step_svm_612() { boot svm-6.12 qemu-svm 6.12; }
 # Bochs log line for 10 minutes) stall the L1 kernel. MKVM_SKIP_REFERENCE=signal,sigkill
 # runs only the minikvm half, for whoever debugs it (Documentation/testing.md).
 VMX_TESTS=sys_api,coexist,first_guest,hotplug,modload,pio,hlt_shutdown,vcpu_ioctl,mmio,msr
-VMX_TESTS=$VMX_TESTS,memslot,multi_vm,observe,xsave,kvmclock
+VMX_TESTS=$VMX_TESTS,memslot,multi_vm,observe,xsave,kvmclock,dirty_log
 VMX_TESTS=$VMX_TESTS,ioeventfd,lapic_timer,irqfd,ipi,irq_storm,irq_teardown
 step_vmx_61() {
 	boot vmx-6.1 bochs-vmx 6.1 --append "mkvm.filter=$VMX_TESTS MKVM_REFERENCE_ROUNDS=5"
