@@ -65,6 +65,7 @@ for f in "$TOP"/selftests/mkvm/*.sh; do
 done
 chmod 0644 "$stage/mkvm/lib.sh"
 gcc -O2 -Wall -Wextra -Werror -static -o "$stage/mkvm/ptyrun" "$TOP/selftests/mkvm/ptyrun.c"
+gcc -O2 -Wall -Wextra -Werror -static -o "$stage/mkvm/vmhold" "$TOP/selftests/mkvm/vmhold.c"
 if [ -n "$stage_only" ]; then
 	grep -v '^#' "$TOP/selftests/mkvm/run-list" >> "$stage/run-list"
 else
