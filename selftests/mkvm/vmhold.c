@@ -9,13 +9,17 @@
  * multi-threaded TCG (the mkvm step needs it for 2-vCPU nested Linux boots) another vCPU
  * thread can still run a stale translation holding that int3 after the poke finished,
  * and the L1 kernel dies with "Oops: int3" (seen in CI during mkvm_bigmem_kvm, 6.12 L1).
- * One VM held open on each device keeps those keys above zero, so no test ever patches
- * the kernel; the tests themselves are unchanged.
+ * One VM held open keeps those keys above zero, so the tests on that device never patch
+ * the kernel; the tests themselves are unchanged. Only one device can hold VMX/SVM at a
+ * time (minikvm refuses with EBUSY while kvm_amd has a VM, Documentation/coexistence.md),
+ * so the run-list holds /dev/kvm for the stock-KVM half, then /dev/minikvm for the rest:
+ * two flips in a run instead of a hundred.
  *
- * usage: vmhold DEV...   (e.g. vmhold /dev/kvm /dev/minikvm)
+ * usage: vmhold DEV...
  * Creates on each DEV that exists a VM with an in-kernel irqchip and one vCPU that never
- * runs, prints "vmhold: holding N VMs" and sleeps until killed. Exit 1 when a device that
- * exists refuses, 0 otherwise. Non-goal: anything else; it never calls KVM_RUN.
+ * runs, prints "vmhold: holding N VMs" and sleeps until killed. KVM_CREATE_VM failing with
+ * EBUSY is retried for 20 s (the previous holder's VM on the other device may still be
+ * going away). Exit 1 when a device that exists refuses. Non-goal: it never calls KVM_RUN.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +31,7 @@
 
 static int hold(const char *dev)
 {
-	int sys, vm, vcpu;
+	int sys, vm = -1, vcpu, tries;
 
 	sys = open(dev, O_RDWR | O_CLOEXEC);
 	if (sys < 0) {
@@ -36,7 +40,12 @@ static int hold(const char *dev)
 		fprintf(stderr, "vmhold: %s: %s\n", dev, strerror(errno));
 		return -1;
 	}
-	vm = ioctl(sys, KVM_CREATE_VM, 0);
+	for (tries = 0; tries < 200; tries++) {
+		vm = ioctl(sys, KVM_CREATE_VM, 0);
+		if (vm >= 0 || errno != EBUSY)
+			break;
+		usleep(100 * 1000);
+	}
 	if (vm < 0) {
 		fprintf(stderr, "vmhold: %s: KVM_CREATE_VM: %s\n", dev, strerror(errno));
 		return -1;
