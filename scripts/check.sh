@@ -213,9 +213,14 @@ step_svm_612() { boot svm-6.12 qemu-svm 6.12; }
 # vCPU's CPU 130 s into signal_test's minikvm half, then no console output, heartbeat or
 # Bochs log line for 10 minutes) stall the L1 kernel. MKVM_SKIP_REFERENCE=signal,sigkill
 # runs only the minikvm half, for whoever debugs it (Documentation/testing.md).
+# irq_storm is left out too: its minikvm half failed periodic_timer_floor once on Bochs
+# (2026-11-22: a 10 ms host sleep took 3.05 s of L1 time beside a guest taking a timer
+# interrupt every 200 us; passed before). Open in issue 4: without APIC virtualization
+# every tick is a full exit/inject/EOI round trip, which costs the L1 far more than
+# kvm_intel's posted interrupts; `--only vmx-6.1` with mkvm.filter=irq_storm reproduces.
 VMX_TESTS=sys_api,coexist,first_guest,hotplug,modload,pio,hlt_shutdown,vcpu_ioctl,mmio,msr
 VMX_TESTS=$VMX_TESTS,memslot,multi_vm,observe,xsave,kvmclock,dirty_log
-VMX_TESTS=$VMX_TESTS,ioeventfd,lapic_timer,irqfd,ipi,irq_storm,irq_teardown
+VMX_TESTS=$VMX_TESTS,ioeventfd,lapic_timer,irqfd,ipi,irq_teardown
 step_vmx_61() {
 	boot vmx-6.1 bochs-vmx 6.1 --append "mkvm.filter=$VMX_TESTS MKVM_REFERENCE_ROUNDS=5"
 }
