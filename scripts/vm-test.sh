@@ -271,21 +271,31 @@ count_result() {
 	*) echo "FAIL $3${4:+ ($4)}"; failed=$((failed + 1)) ;;
 	esac
 }
-# Top-level results only: the tests' own KTAP is indented with "# ".
+# Top-level results only: the tests' own KTAP is indented with "# ". A failure also prints
+# the last lines its test wrote, so a CI log that keeps only the summary still shows the cause.
+FAIL_CONTEXT=${FAIL_CONTEXT:-12}
+ctx=()
 while IFS= read -r line; do
+	if [[ $line == "# "* ]]; then
+		ctx+=("${line#\# }")
+		[ "${#ctx[@]}" -le "$FAIL_CONTEXT" ] || ctx=("${ctx[@]:1}")
+		continue
+	fi
 	if [[ $line =~ ^(not\ )?ok\ ([0-9]+)\ (.*)$ ]]; then
 		n=${BASH_REMATCH[2]} rest=${BASH_REMATCH[3]}
 		name=${rest%% # *}
 		if [ -n "${BASH_REMATCH[1]}" ]; then
 			count_result "$n" fail "$name"
+			[ "${#ctx[@]}" -eq 0 ] || printf '    | %s\n' "${ctx[@]}"
 		elif [[ $rest == *" # SKIP"* ]]; then
 			reason=${rest#* # SKIP}
 			count_result "$n" skip "$name" "${reason# }"
 		else
 			count_result "$n" ok "$name"
 		fi
+		ctx=()
 	fi
-done < <(grep -a -E '^(not )?ok [0-9]+ ' "$results" || true)
+done < <(grep -a -E '^(not )?ok [0-9]+ |^# ' "$results" || true)
 
 # If the machine died (panic, hang), the last results may not have left the second port, but
 # init also logged each result, and each test start, to the console (synchronously).

@@ -70,6 +70,7 @@ static void fk_child(int kvm_fd, int ready)
 	for (i = 0; i < NR_VCPUS; i++) {
 		gl_vcpu_create(&vm, &vcpus[i], i);
 		gl_load_asm(&vcpus[i], GL_MODE_REAL, fk_spin, fk_spin_end);
+		gl_spin_if_quirk(&vcpus[i]);
 		if (pthread_create(&t, NULL, fk_vcpu, &vcpus[i]))
 			_exit(2);
 		for (j = 0; j < NR_SLEEPERS; j++)
@@ -119,7 +120,7 @@ TEST_F_TIMEOUT(fk, fork_run_kill, 600)
 	int i, tries, status, killed = 0;
 
 	srand(time(NULL));
-	for (i = 0; i < ITERATIONS; i++) {
+	for (i = 0; i < mkvm_rounds(variant->path, ITERATIONS); i++) {
 		struct timespec ts = { 0, (rand() % 2000 + 1) * 1000L };
 		int p[2];
 		char c;

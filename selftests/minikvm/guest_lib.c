@@ -396,6 +396,18 @@ void gl_vcpu_setup(struct gl_vcpu *vcpu, enum gl_mode mode,
 	gl_set_regs(vcpu, &regs);
 }
 
+void gl_spin_if_quirk(struct gl_vcpu *vcpu)
+{
+	const char *v = getenv("MKVM_GUEST_SPIN_IF");
+	struct kvm_regs regs;
+
+	if (!v || strcmp(v, "1"))
+		return;
+	gl_get_regs(vcpu, &regs);
+	regs.rflags |= 0x200;
+	gl_set_regs(vcpu, &regs);
+}
+
 void gl_load_asm(struct gl_vcpu *vcpu, enum gl_mode mode,
 		 const uint8_t *start, const uint8_t *end)
 {

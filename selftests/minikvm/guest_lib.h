@@ -123,6 +123,17 @@ void gl_vcpu_destroy(struct gl_vcpu *vcpu);
 /* Put @vcpu into @mode via SREGS, RIP = @rip, RSP = @rsp, RFLAGS = 2. */
 void gl_vcpu_setup(struct gl_vcpu *vcpu, enum gl_mode mode,
 		   uint64_t rip, uint64_t rsp);
+/*
+ * For a guest that spins without ever exiting: set RFLAGS.IF when the
+ * environment says MKVM_GUEST_SPIN_IF=1 (scripts/check.sh does on Bochs).
+ * Bochs 2.7 loads the guest's RFLAGS on VM entry before it marks the CPU
+ * as in VMX non-root operation, so with IF clear on both sides of the entry
+ * it keeps external interrupts masked as for the host's own CLI: the
+ * "external-interrupt exiting" VM exit never comes and the host's timer
+ * and IPIs wait (Documentation/testing.md). Real CPUs and QEMU-SVM spin
+ * with IF clear, the harder case.
+ */
+void gl_spin_if_quirk(struct gl_vcpu *vcpu);
 /* Copy an assembly blob to GL_CODE_GPA and point @vcpu at it. */
 void gl_load_asm(struct gl_vcpu *vcpu, enum gl_mode mode,
 		 const uint8_t *start, const uint8_t *end);

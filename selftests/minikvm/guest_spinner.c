@@ -67,6 +67,7 @@ int main(int argc, char **argv)
 		gl_vcpu_create(&vm, &vcpus[i], i);
 		gl_vcpu_setup(&vcpus[i], GL_MODE_LONG64, GL_CODE_GPA,
 			      GL_STACK_GPA);
+		gl_spin_if_quirk(&vcpus[i]);
 		if (pthread_create(&th, NULL, spin, &vcpus[i]))
 			return 1;
 	}

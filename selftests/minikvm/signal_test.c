@@ -91,6 +91,7 @@ static void spin_and_interrupt(struct __test_metadata *_metadata,
 	int i;
 
 	gl_load_asm(vcpu, mode, start, end);
+	gl_spin_if_quirk(vcpu);
 	interrupted_run(_metadata, vcpu, 50);
 	gl_get_regs(vcpu, &regs);
 	count1 = regs.rbx;
@@ -128,6 +129,7 @@ TEST_F(dev, signal_sa_restart)
 {
 	install(SA_RESTART);
 	gl_load_asm(&self->vcpu, GL_MODE_LONG64, spin64, spin64_end);
+	gl_spin_if_quirk(&self->vcpu);
 	interrupted_run(_metadata, &self->vcpu, 30);
 }
 
@@ -157,6 +159,7 @@ TEST_F(dev, signal_from_other_thread)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
 	gl_load_asm(&self->vcpu, GL_MODE_LONG64, spin64, spin64_end);
+	gl_spin_if_quirk(&self->vcpu);
 	got_signal = 0;
 	t0 = now_ms();
 	ASSERT_EQ(0, pthread_create(&th, NULL, kick, &k));
@@ -176,6 +179,7 @@ TEST_F(dev, immediate_exit_no_entry)
 
 	GL_REQUIRE(self->fd, variant->path, GL_CAP(KVM_CAP_IMMEDIATE_EXIT));
 	gl_load_asm(&self->vcpu, GL_MODE_LONG64, spin64, spin64_end);
+	gl_spin_if_quirk(&self->vcpu);
 	self->vcpu.run->exit_reason = 0x4242;
 	self->vcpu.run->immediate_exit = 1;
 	EXPECT_EQ(-EINTR, gl_run(&self->vcpu));
