@@ -192,7 +192,7 @@ boot() {
 		--out "$dir" "$@" | tee "$dir/vm-test.log" >&2 || true
 	local p=0 f=0 s=0 status=
 	# summary: "passed=N failed=N skipped=N", then "status=ok|fail ..." (vm-test.sh).
-	summary_field() { grep -o "\b$1=[A-Za-z0-9]*" "$dir/summary" 2>/dev/null | cut -d= -f2; }
+	summary_field() { grep -o "\b$1=[A-Za-z0-9]*" "$dir/summary" 2>/dev/null | cut -d= -f2 || true; }
 	p=$(summary_field passed) f=$(summary_field failed) s=$(summary_field skipped)
 	status=$(summary_field status)
 	p=${p:-0} f=${f:-0} s=${s:-0}

@@ -23,10 +23,16 @@ need_pkgs() {
 	[ ${#missing[@]} -eq 0 ] && return 0
 	[ "$(id -u)" = 0 ] || die "missing packages (${missing[*]}); run as root or install them"
 	log "installing ${missing[*]}"
-	if [ -z "$_mkvm_apt_updated" ]; then
-		apt-get update -qq >&2 || die "apt-get update failed"
-		_mkvm_apt_updated=1
-	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
-		die "apt-get install ${missing[*]} failed"
+	# check.sh's two lanes may both install at once: take turns (fd 9, released when this
+	# subshell ends), and wait for any other apt user's locks rather than fail.
+	(
+		flock 9
+		apt_opts=(-o DPkg::Lock::Timeout=600 -o Acquire::Retries=3)
+		if [ -z "$_mkvm_apt_updated" ]; then
+			apt-get update -qq "${apt_opts[@]}" >&2 || die "apt-get update failed"
+		fi
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			"${apt_opts[@]}" "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
+	) 9>/var/lock/minikvm-apt.lock || exit $?
+	_mkvm_apt_updated=1
 }
