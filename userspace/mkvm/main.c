@@ -527,7 +527,9 @@ int main(int argc, char **argv)
 		if (vm.panicked)
 			code = 255;
 		else if (o.cmd) {
-			mkvm_err("guest ended without reporting a status");
+			mkvm_err("guest ended without reporting a status: %s, %s",
+				 vm.stop_reason == STOP_RESET ? "reset" : "power-off",
+				 vm.stop_how[0] ? vm.stop_how : "by the guest's request");
 			code = 255;
 		} else {
 			code = 0;

@@ -416,6 +416,22 @@ static void handle_mmio(struct vcpu *v)
 		memset(r->mmio.data, 0xff, len);
 }
 
+/* Remember how a vCPU ended the VM (first one wins), for main.c's message. */
+static void vm_note_stop(struct vcpu *v, const char *what)
+{
+	struct vm *vm = v->vm;
+	struct kvm_regs r;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &r))
+		r.rip = 0;
+	pthread_mutex_lock(&vm->stop_lock);
+	if (vm->stop_reason == STOP_NONE)
+		snprintf(vm->stop_how, sizeof(vm->stop_how),
+			 "%s on vcpu%d at rip %#llx", what, v->id,
+			 (unsigned long long)r.rip);
+	pthread_mutex_unlock(&vm->stop_lock);
+}
+
 static void kick_handler(int sig)
 {
 	(void)sig;
@@ -452,12 +468,15 @@ static void *vcpu_thread(void *arg)
 		case KVM_EXIT_INTR:
 			break;
 		case KVM_EXIT_SHUTDOWN:		/* triple fault: a reset */
+			vm_note_stop(v, "triple fault");
 			vm_request_stop(vm, STOP_RESET, 0);
 			return NULL;
 		case KVM_EXIT_HLT:		/* only without an irqchip */
+			vm_note_stop(v, "HLT without an irqchip");
 			vm_request_stop(vm, STOP_POWEROFF, 0);
 			return NULL;
 		case KVM_EXIT_SYSTEM_EVENT:
+			vm_note_stop(v, "KVM_EXIT_SYSTEM_EVENT");
 			vm_request_stop(vm, v->run->system_event.type ==
 					KVM_SYSTEM_EVENT_RESET ? STOP_RESET :
 					STOP_POWEROFF, 0);

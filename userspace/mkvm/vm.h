@@ -55,6 +55,7 @@ struct vm {
 	pthread_mutex_t stop_lock;
 	enum stop_reason stop_reason;
 	int stop_value;
+	char stop_how[96];	/* how a reset/poweroff came, for the message */
 	int stop_efd;		/* written when stop_reason is set */
 	int panic_efd;		/* written when the console shows a panic */
 	volatile int panicked;
