@@ -146,6 +146,15 @@ qemu-svm)
 		-kernel "$kernel" -initrd "$initrd"
 		-append "console=ttyS0,115200 panic=-1 $append"
 		-serial "file:$console" -serial "file:$results")
+	# MKVM_QEMU_LOG=1: QEMU logs the CPU state of every reset (an L1 triple fault ends
+	# QEMU silently under -no-reboot) and guest errors to qemu-debug.log; =int adds every
+	# interrupt and exception with the registers (gigabytes: for the last ones before a
+	# triple fault).
+	case "${MKVM_QEMU_LOG:-}" in
+	'') ;;
+	int) cmd+=(-d int,cpu_reset,guest_errors -D "$out/qemu-debug.log") ;;
+	*) cmd+=(-d cpu_reset,guest_errors -D "$out/qemu-debug.log") ;;
+	esac
 	;;
 bochs-vmx)
 	need_pkgs bochs bochsbios vgabios xorriso isolinux syslinux-common

@@ -490,6 +490,10 @@ static void *vcpu_thread(void *arg)
 		case KVM_EXIT_INTERNAL_ERROR:
 			mkvm_err("vcpu%d: KVM internal error, suberror %u",
 				 v->id, v->run->internal.suberror);
+			for (unsigned int k = 0; k < v->run->internal.ndata &&
+			     k < 16; k++)
+				mkvm_err("  data[%u] = %#llx", k,
+					 (unsigned long long)v->run->internal.data[k]);
 			vm_request_stop(vm, STOP_ERROR, 0);
 			return NULL;
 		default:
