@@ -3,7 +3,7 @@
 # Demo: boot the stock kernel with mkvm and run a command in it; show the output.
 . "$(dirname "$0")/lib.sh"
 need_dev
-guest --cpus 2 -- /bin/sh -c 'echo "guest: $(uname -sr), $(nproc) CPUs"; cat /proc/cmdline;
+guest_smp --cpus 2 -- /bin/sh -c 'echo "guest: $(uname -sr), $(nproc) CPUs"; cat /proc/cmdline;
 	cs=/sys/devices/system/clocksource/clocksource0;
 	echo "clocksource: $(cat $cs/current_clocksource) (available: $(cat $cs/available_clocksource))";
 	ls /sys/bus/virtio/devices; exit 3'

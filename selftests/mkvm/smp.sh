@@ -3,7 +3,7 @@
 # Two vCPUs come up (MADT + in-kernel LAPIC/IOAPIC, APs started by the guest).
 . "$(dirname "$0")/lib.sh"
 need_dev
-guest --cpus 2 -- /bin/sh -c 'echo "online=$(cat /sys/devices/system/cpu/online)"'
+guest_smp --cpus 2 -- /bin/sh -c 'echo "online=$(cat /sys/devices/system/cpu/online)"'
 [ "$RC" -eq 0 ] || fail "mkvm exited $RC"
 tr -d '\r' < "$LOG" | grep -q '^online=0-1$' || fail "guest does not see CPUs 0-1 online"
 echo "PASS: guest has CPUs 0-1 online"
