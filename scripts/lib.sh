@@ -36,3 +36,17 @@ need_pkgs() {
 	) 9>/var/lock/minikvm-apt.lock || exit $?
 	_mkvm_apt_updated=1
 }
+
+# The Debian mirror the host already uses (first URIs line of debian.sources), so the
+# backports file and the sid chroot follow whatever mirror this machine is set up with.
+debian_mirror() {
+	local f=/etc/apt/sources.list.d/debian.sources uri
+	uri=$(awk '/^URIs:/ { print $2; exit }' "$f" 2>/dev/null || true)
+	echo "${uri:-http://deb.debian.org/debian}"
+}
+
+debian_keyring() {
+	local f=/etc/apt/sources.list.d/debian.sources k
+	k=$(awk '/^Signed-By:/ { print $2; exit }' "$f" 2>/dev/null || true)
+	echo "${k:-/usr/share/keyrings/debian-archive-keyring.gpg}"
+}

@@ -21,7 +21,9 @@
 #   --out        directory for console.log, results.ktap, summary (and bochs files)
 #
 # Environment: MKVM_TCG=single|multi (QEMU's TCG threading, default single; see below),
-# MKVM_BOCHS_CPU=MODEL (Bochs CPU model, default broadwell_ult).
+# MKVM_BOCHS_CPU=MODEL (Bochs CPU model, default broadwell_ult), MKVM_QEMU=patched (QEMU 7.2
+# with our nested-SVM fix, built by scripts/qemu.sh; default: Debian's qemu-system-x86),
+# MKVM_QEMU_LOG=1|int (QEMU's reset/interrupt log, below).
 #
 # Exit 0 only if the guest's end marker arrived, every top-level KTAP result is ok or SKIP,
 # and console.log holds no panic/BUG/WARNING/... line; 1 otherwise; 2 on bad usage.
@@ -124,6 +126,12 @@ boot: cdrom"
 case "$machine" in
 qemu-svm)
 	need_pkgs qemu-system-x86
+	qemu="qemu-system-x86_64"
+	case "${MKVM_QEMU:-}" in
+	'') ;;
+	patched) qemu=$("$(dirname "${BASH_SOURCE[0]}")/qemu.sh" path) || die "vm-test: scripts/qemu.sh failed" ;;
+	*) die "vm-test: MKVM_QEMU must be empty or 'patched', not '$MKVM_QEMU'" ;;
+	esac
 	# panic=-1 + -no-reboot: a panic ends QEMU at once. No oops=panic: after an oops the
 	# guest keeps going, so its init still names the test that oopsed and reports the rest;
 	# the oops itself fails the boot through the console scan.
@@ -132,16 +140,17 @@ qemu-svm)
 	# another vCPU is executing. Stock KVM does exactly that on every VM create/destroy
 	# (preempt_notifier_inc/dec flip a static key), so 100 create/destroy cycles on
 	# /dev/kvm hung the guest reliably; with one TCG thread they take 2 s.
-	# shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
 	# MKVM_TCG=multi restores multi-threaded TCG: nested Linux boots (mkvm's suite)
 	# hang about one time in four under thread=single (guest stuck with interrupts
-	# off in the spinlock/halt path) and never under multi, while creating and
-	# destroying many KVM VMs only works under single. So each suite picks its mode.
+	# off in the spinlock/halt path: QEMU delivering an injected interrupt twice, fixed
+	# by MKVM_QEMU=patched, Documentation/testing.md) and rarely under multi, while
+	# creating and destroying many KVM VMs only works under single. So each suite picks.
 	case "${MKVM_TCG:-single}" in
 	single|multi) ;;
 	*) die "vm-test: MKVM_TCG must be single or multi, not '$MKVM_TCG'" ;;
 	esac
-	cmd=(qemu-system-x86_64 -accel "tcg,thread=${MKVM_TCG:-single}" -cpu EPYC,+svm,+npt -smp "$cpus" -m "$mem"
+	# shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
+	cmd=("$qemu" -accel "tcg,thread=${MKVM_TCG:-single}" -cpu EPYC,+svm,+npt -smp "$cpus" -m "$mem"
 		-nographic -no-reboot -monitor none -nic none
 		-kernel "$kernel" -initrd "$initrd"
 		-append "console=ttyS0,115200 panic=-1 $append"
@@ -150,6 +159,7 @@ qemu-svm)
 	# QEMU silently under -no-reboot) and guest errors to qemu-debug.log; =int adds every
 	# interrupt and exception with the registers (gigabytes: for the last ones before a
 	# triple fault).
+	# shellcheck disable=SC2054 # QEMU's syntax again
 	case "${MKVM_QEMU_LOG:-}" in
 	'') ;;
 	int) cmd+=(-d int,cpu_reset,guest_errors -D "$out/qemu-debug.log") ;;
