@@ -20,6 +20,9 @@ BIN=$CACHE/bin/qemu-system-x86_64
 
 build() {
 	local src=$CACHE/src tree p stamp
+	mkdir -p "$CACHE"
+	exec 9>"$CACHE/.lock"
+	flock 9		# one build at a time; a waiting caller then finds it done
 	stamp=$(cat "$TOP"/scripts/qemu/*.patch | sha256sum | cut -c1-16)
 	if [ -x "$BIN" ] && [ "$(cat "$CACHE/stamp" 2>/dev/null)" = "$stamp" ]; then
 		return 0
