@@ -167,20 +167,6 @@ step_lint() {
 }
 
 # boot STEP MACHINE KERNEL-SEL [vm-test options...]: the selftests in an emulated machine.
-# The QEMU for the selftest boots (svm-6.1, svm-6.12, debug): Debian's 7.2 with our fix
-# for an interrupt injected by VMRUN being delivered twice (scripts/qemu.sh; it made
-# selftests on both devices count an IPI or irqfd interrupt twice now and then,
-# Documentation/testing.md). Built once per machine; when that fails, Debian's QEMU,
-# with a line saying so. The nested-Linux steps (mkvm, upstream-svm) keep Debian's.
-# Prints "patched" or nothing (run in $(...): scripts/qemu.sh's cache makes repeats cheap).
-selftest_qemu() {
-	if scripts/qemu.sh build >>"$OUT/qemu-build.log" 2>&1; then
-		echo patched
-	else
-		log "QEMU with the nested-SVM fix did not build (out/check/qemu-build.log): Debian's"
-	fi
-}
-
 boot() {
 	local step=$1 machine=$2 sel=$3
 	shift 3
@@ -202,10 +188,8 @@ boot() {
 		return
 	fi
 	log "$step: booting $kver on $machine"
-	local qemu=
-	[ "$machine" != qemu-svm ] || qemu=$(selftest_qemu)
-	MKVM_QEMU=$qemu scripts/vm-test.sh --machine "$machine" --kernel "$vmlinuz" \
-		--initrd "$dir/initrd.gz" --out "$dir" "$@" | tee "$dir/vm-test.log" >&2 || true
+	scripts/vm-test.sh --machine "$machine" --kernel "$vmlinuz" --initrd "$dir/initrd.gz" \
+		--out "$dir" "$@" | tee "$dir/vm-test.log" >&2 || true
 	local p=0 f=0 s=0 status=
 	# summary: "passed=N failed=N skipped=N", then "status=ok|fail ..." (vm-test.sh).
 	summary_field() { grep -o "\b$1=[A-Za-z0-9]*" "$dir/summary" 2>/dev/null | cut -d= -f2 || true; }
