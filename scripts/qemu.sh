@@ -39,7 +39,8 @@ build() {
 		Components: main
 		Signed-By: $(debian_keyring)
 		EOS
-		apt-get update -qq -o DPkg::Lock::Timeout=600 >&2 || die "qemu: apt-get update failed"
+		flock /var/lock/minikvm-apt.lock apt-get update -qq -o DPkg::Lock::Timeout=600 >&2 ||
+			die "qemu: apt-get update failed"	# the lock need_pkgs takes
 	fi
 	rm -rf "$src"
 	mkdir -p "$src"

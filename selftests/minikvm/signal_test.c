@@ -61,6 +61,13 @@ static void install(int flags)
 	sigaction(SIGALRM, &sa, NULL);
 }
 
+/* The 64-bit spinning guest (with the Bochs workaround, guest_lib.h). */
+static void load_spin64(struct gl_vcpu *vcpu)
+{
+	gl_load_asm(vcpu, GL_MODE_LONG64, spin64, spin64_end);
+	gl_spin_if_quirk(vcpu);
+}
+
 /* KVM_RUN of a spinning guest, interrupted by a timer @ms later. */
 static void interrupted_run(struct __test_metadata *_metadata,
 			    struct gl_vcpu *vcpu, int ms)
@@ -128,8 +135,7 @@ TEST_F(dev, signal_interrupts_spin_real_mode)
 TEST_F(dev, signal_sa_restart)
 {
 	install(SA_RESTART);
-	gl_load_asm(&self->vcpu, GL_MODE_LONG64, spin64, spin64_end);
-	gl_spin_if_quirk(&self->vcpu);
+	load_spin64(&self->vcpu);
 	interrupted_run(_metadata, &self->vcpu, 30);
 }
 
@@ -158,8 +164,7 @@ TEST_F(dev, signal_from_other_thread)
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
-	gl_load_asm(&self->vcpu, GL_MODE_LONG64, spin64, spin64_end);
-	gl_spin_if_quirk(&self->vcpu);
+	load_spin64(&self->vcpu);
 	got_signal = 0;
 	t0 = now_ms();
 	ASSERT_EQ(0, pthread_create(&th, NULL, kick, &k));
@@ -178,8 +183,7 @@ TEST_F(dev, immediate_exit_no_entry)
 	struct kvm_regs regs;
 
 	GL_REQUIRE(self->fd, variant->path, GL_CAP(KVM_CAP_IMMEDIATE_EXIT));
-	gl_load_asm(&self->vcpu, GL_MODE_LONG64, spin64, spin64_end);
-	gl_spin_if_quirk(&self->vcpu);
+	load_spin64(&self->vcpu);
 	self->vcpu.run->exit_reason = 0x4242;
 	self->vcpu.run->immediate_exit = 1;
 	EXPECT_EQ(-EINTR, gl_run(&self->vcpu));

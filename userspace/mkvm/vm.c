@@ -416,19 +416,18 @@ static void handle_mmio(struct vcpu *v)
 		memset(r->mmio.data, 0xff, len);
 }
 
-/* Remember how a vCPU ended the VM (first one wins), for main.c's message. */
+/*
+ * Remember how a vCPU ended the VM (first one wins), for main.c's message.
+ * No register state: after a triple fault it is undefined (AMD APM 15.12).
+ */
 static void vm_note_stop(struct vcpu *v, const char *what)
 {
 	struct vm *vm = v->vm;
-	struct kvm_regs r;
 
-	if (ioctl(v->fd, KVM_GET_REGS, &r))
-		r.rip = 0;
 	pthread_mutex_lock(&vm->stop_lock);
 	if (vm->stop_reason == STOP_NONE)
-		snprintf(vm->stop_how, sizeof(vm->stop_how),
-			 "%s on vcpu%d at rip %#llx", what, v->id,
-			 (unsigned long long)r.rip);
+		snprintf(vm->stop_how, sizeof(vm->stop_how), "%s on vcpu%d",
+			 what, v->id);
 	pthread_mutex_unlock(&vm->stop_lock);
 }
 
