@@ -7,13 +7,22 @@
  *   echo 1 > /sys/kernel/tracing/events/minikvm/enable
  *   perf record -e minikvm:mkvm_exit -a
  *
- *   minikvm:mkvm_entry  vcpu, guest RIP about to run
+ *   minikvm:mkvm_entry  vcpu, guest RIP and RFLAGS about to run, and the
+ *                       event the entry injects (SVM EVENTINJ, APM 15.20;
+ *                       VMX VM-entry interruption information, SDM 24.8.3;
+ *                       both: vector in bits 7:0, type in 10:8, valid bit 31)
  *   minikvm:mkvm_exit   vcpu, the vendor and its raw exit code (SVM EXITCODE,
  *                       AMD APM Vol. 2 Appendix C; VMX basic exit reason,
  *                       SDM Vol. 3C Appendix C), a name for it, guest RIP
- *                       at the exit and the two exit-information words
+ *                       at the exit, the two exit-information words
  *                       (EXITINFO1/2; exit qualification and guest-physical
- *                       address on VMX)
+ *                       address on VMX) and the event whose delivery the exit
+ *                       interrupted (SVM EXITINTINFO, APM 15.7.2; VMX
+ *                       IDT-vectoring information, SDM 24.9.3; same layout)
+ *
+ * The event words are what to read when a guest dies of a double or triple
+ * fault: which interrupt went in, with which RFLAGS.IF, and what was being
+ * delivered when the last exit came.
  *
  * They sit next to VMRUN/VMRESUME in each vendor's run function; when no
  * one listens they cost one static-key branch each. The exit name is
@@ -37,13 +46,19 @@
 #define MKVM_TRACE_VMX		BIT_ULL(63)
 
 TRACE_EVENT(mkvm_entry,
-	    TP_PROTO(unsigned int vcpu_id, u64 rip),
-	    TP_ARGS(vcpu_id, rip),
+	    TP_PROTO(unsigned int vcpu_id, u64 rip, u64 rflags, u32 inject),
+	    TP_ARGS(vcpu_id, rip, rflags, inject),
 	    TP_STRUCT__entry(__field(unsigned int, vcpu_id)
-			     __field(u64, rip)),
+			     __field(u64, rip)
+			     __field(u64, rflags)
+			     __field(u32, inject)),
 	    TP_fast_assign(__entry->vcpu_id = vcpu_id;
-			   __entry->rip = rip;),
-	    TP_printk("vcpu %u rip 0x%llx", __entry->vcpu_id, __entry->rip)
+			   __entry->rip = rip;
+			   __entry->rflags = rflags;
+			   __entry->inject = inject;),
+	    TP_printk("vcpu %u rip 0x%llx rflags 0x%llx inject 0x%x",
+		      __entry->vcpu_id, __entry->rip, __entry->rflags,
+		      __entry->inject)
 );
 
 /*
@@ -53,21 +68,23 @@ TRACE_EVENT(mkvm_entry,
  */
 TRACE_EVENT(mkvm_exit,
 	    TP_PROTO(unsigned int vcpu_id, u64 vendor, u64 code, u64 rip,
-		     u64 info1, u64 info2),
-	    TP_ARGS(vcpu_id, vendor, code, rip, info1, info2),
+		     u64 info1, u64 info2, u32 vectoring),
+	    TP_ARGS(vcpu_id, vendor, code, rip, info1, info2, vectoring),
 	    TP_STRUCT__entry(__field(unsigned int, vcpu_id)
 			     __field(u64, key)
 			     __field(u64, code)
 			     __field(u64, rip)
 			     __field(u64, info1)
-			     __field(u64, info2)),
+			     __field(u64, info2)
+			     __field(u32, vectoring)),
 	    TP_fast_assign(__entry->vcpu_id = vcpu_id;
 			   __entry->key = vendor | (code & 0xffffffffULL);
 			   __entry->code = code;
 			   __entry->rip = rip;
 			   __entry->info1 = info1;
-			   __entry->info2 = info2;),
-	    TP_printk("vcpu %u reason %s (0x%llx) rip 0x%llx info 0x%llx 0x%llx",
+			   __entry->info2 = info2;
+			   __entry->vectoring = vectoring;),
+	    TP_printk("vcpu %u reason %s (0x%llx) rip 0x%llx info 0x%llx 0x%llx vectoring 0x%x",
 		      __entry->vcpu_id,
 		      __print_symbolic(__entry->key,
 				       { MKVM_TRACE_SVM | 0x041, "svm_excp_db" },
@@ -103,7 +120,8 @@ TRACE_EVENT(mkvm_exit,
 				       { MKVM_TRACE_VMX | 48, "vmx_ept_violation" },
 				       { MKVM_TRACE_VMX | 49, "vmx_ept_misconfig" },
 				       { MKVM_TRACE_VMX | 55, "vmx_xsetbv" }),
-		      __entry->code, __entry->rip, __entry->info1, __entry->info2)
+		      __entry->code, __entry->rip, __entry->info1, __entry->info2,
+		      __entry->vectoring)
 );
 
 #endif /* MKVM_TRACE_H */

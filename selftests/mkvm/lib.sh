@@ -35,11 +35,43 @@ need_dev() {
 	fi
 }
 
+# mkvm.trace on the L1 kernel command line: every boot on /dev/minikvm records
+# minikvm's entry/exit tracepoints (module/mkvm_trace.h) in a small ring, and a boot
+# that fails prints its last TRACE_LINES events: which event each entry injected, with
+# which RFLAGS, and what each exit interrupted (to read a guest's double/triple fault).
+TRACE=
+TRACE_LINES=160
+TRACEFS=/sys/kernel/tracing
+if grep -qw mkvm.trace /proc/cmdline 2>/dev/null && [ "$DEV" = /dev/minikvm ]; then
+	[ -d "$TRACEFS/events" ] || mount -t tracefs tracefs "$TRACEFS" 2>/dev/null
+	[ -d "$TRACEFS/events/minikvm" ] && TRACE=1
+fi
+
+trace_start() {
+	[ -n "$TRACE" ] || return 0
+	echo 0 > "$TRACEFS/tracing_on"
+	echo 256 > "$TRACEFS/buffer_size_kb"	# per CPU; the ring overwrites
+	echo > "$TRACEFS/trace"
+	echo 1 > "$TRACEFS/events/minikvm/enable"
+	echo 1 > "$TRACEFS/tracing_on"
+}
+
+trace_stop() {
+	[ -n "$TRACE" ] || return 0
+	echo 0 > "$TRACEFS/tracing_on"
+	echo 0 > "$TRACEFS/events/minikvm/enable"
+	[ "$RC" -eq 0 ] && return 0
+	echo "---- minikvm trace, last $TRACE_LINES events ----"
+	grep -v '^#' "$TRACEFS/trace" | tail -n "$TRACE_LINES"
+	echo "----"
+}
+
 # guest ARGS...: boot the L2 guest with the standard options plus ARGS (mkvm run
 # options, then `-- CMD...`). Console output goes to $LOG; sets RC to mkvm's status.
 guest() {
 	local t0=$(date +%s) app=
 	case "$QUIET" in --append*) app=nokaslr ;; esac
+	trace_start
 	"$MKVM" run --dev "$DEV" --kernel "$GUEST_KERNEL" --initrd "$GUEST_ROOT" \
 		--modules "$GUEST_MODULES" --mem 256M \
 		$([ "$QUIET" = --quiet ] && echo --quiet) ${app:+--append "$app"} \
@@ -47,6 +79,7 @@ guest() {
 		< /dev/null > "$LOG" 2>&1
 	RC=$?
 	echo "mkvm exited $RC after $(( $(date +%s) - t0 )) s"
+	trace_stop
 }
 
 # guest_smp ARGS...: guest() for the 2-vCPU boots, which boot again once when the first

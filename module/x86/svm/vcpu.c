@@ -281,7 +281,8 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	/* GIF=0: no interrupt, NMI or SMI is taken until STGI. */
 	asm volatile("clgi" ::: "memory");
 	asm volatile("vmsave %%rax" : : "a" (mkvm_svm_host_save_pa()) : "memory");
-	trace_mkvm_entry(vcpu->id, svm->vmcb->save.rip);
+	trace_mkvm_entry(vcpu->id, svm->vmcb->save.rip, svm->vmcb->save.rflags,
+			 c->event_inj);
 	r = mkvm_svm_vmrun(svm->vmcb_pa, svm->regs, mkvm_svm_host_save_pa());
 	WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
 	asm volatile("stgi" ::: "memory");
@@ -295,8 +296,8 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	mkvm_stat_inc(vcpu, MKVM_STAT_EXITS);
 	trace_mkvm_exit(vcpu->id, MKVM_TRACE_SVM,
 			mkvm_vmcb_exit_code(&svm->vmcb->control),
-			svm->vmcb->save.rip, svm->vmcb->control.exit_info_1,
-			svm->vmcb->control.exit_info_2);
+			svm->vmcb->save.rip, c->exit_info_1, c->exit_info_2,
+			c->exit_int_info);
 	if (r) {
 		pr_err_ratelimited("SVM instruction faulted on CPU %d\n",
 				   raw_smp_processor_id());

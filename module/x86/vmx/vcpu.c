@@ -794,7 +794,11 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);
 
-	trace_mkvm_entry(vcpu->id, mkvm_vmread(GUEST_RIP));
+	/* VMREADs cost an exit of their own when we are nested: only if traced. */
+	if (trace_mkvm_entry_enabled())
+		trace_mkvm_entry(vcpu->id, mkvm_vmread(GUEST_RIP),
+				 mkvm_vmread(GUEST_RFLAGS),
+				 mkvm_vmread(VM_ENTRY_INTR_INFO_FIELD));
 	r = mkvm_vmx_vmenter(vmx->regs, vmx->launched);
 	WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
 
@@ -818,11 +822,12 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 	kernel_fpu_end();
 
 	mkvm_stat_inc(vcpu, MKVM_STAT_EXITS);
-	if (!r)
+	if (!r && trace_mkvm_exit_enabled())
 		trace_mkvm_exit(vcpu->id, MKVM_TRACE_VMX, reason,
 				mkvm_vmread(GUEST_RIP),
 				mkvm_vmread(EXIT_QUALIFICATION),
-				mkvm_vmread(GUEST_PHYSICAL_ADDRESS));
+				mkvm_vmread(GUEST_PHYSICAL_ADDRESS),
+				mkvm_vmread(IDT_VECTORING_INFO_FIELD));
 	if (r < 0) {
 		pr_err_ratelimited("VMLAUNCH/VMRESUME faulted on CPU %d\n",
 				   raw_smp_processor_id());
