@@ -5,5 +5,7 @@
 need_dev
 guest_smp --cpus 2 -- /bin/sh -c 'echo "online=$(cat /sys/devices/system/cpu/online)"'
 [ "$RC" -eq 0 ] || fail "mkvm exited $RC"
-tr -d '\r' < "$LOG" | grep -q '^online=0-1$' || fail "guest does not see CPUs 0-1 online"
+online=$(tr -d '\r' < "$LOG" | sed -n 's/^online=//p')
+[ -n "$online" ] || fail "the command's output (online=...) never reached the console"
+[ "$online" = 0-1 ] || fail "guest sees CPUs $online online, expected 0-1"
 echo "PASS: guest has CPUs 0-1 online"

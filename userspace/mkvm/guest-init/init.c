@@ -7,8 +7,9 @@
  * mkvm packed under /mkvm/modules in their file-name order (the host
  * resolved modules.dep); makes /share (mkvm's copy of --share DIR) read-only;
  * then either runs the command stored in /mkvm/cmd (NUL-separated argv) on
- * the console as a session leader, or, without one, hands over to /init,
- * /sbin/init or /bin/sh.  After the command it syncs, writes the exit status
+ * the console in the foreground, or, without one, hands over to /init,
+ * /sbin/init or /bin/sh.  After the command it waits until the console has
+ * sent the command's output, syncs, writes the exit status
  * to mkvm's control port (MKVM_CTL_EXIT), which ends the VM, and powers off
  * as a fallback.
  *
@@ -20,7 +21,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 #include <sys/io.h>
 #include <sys/ioctl.h>
@@ -111,6 +114,16 @@ static char **read_cmd(void)
 
 static void report(int status)
 {
+	/*
+	 * The command's last output may still sit in the serial driver's
+	 * transmit buffer, sent a FIFO-full per THRE interrupt (which can be
+	 * taken on another vCPU, later). The status write ends the VM at once,
+	 * so wait until the console has sent everything (tcdrain: tty
+	 * wait-until-sent), or that tail is lost. SIGTTOU is ignored here, so
+	 * this works from outside the foreground process group (tty_ioctl(4)).
+	 */
+	tcdrain(STDOUT_FILENO);
+	tcdrain(STDERR_FILENO);
 	sync();
 	/* ioperm needs CAP_SYS_RAWIO: we are PID 1 as root. */
 	if (!ioperm(MKVM_CTL_PORT, MKVM_CTL_SIZE, 1))
@@ -176,10 +189,25 @@ int main(void)
 		report(127);
 	}
 
+	/*
+	 * The console is our controlling terminal and we are its session
+	 * leader; the command runs as the foreground process group (Ctrl-C
+	 * reaches it) but never leads the session. A session leader's exit
+	 * hangs the terminal up (disassociate_ctty() -> tty_vhangup_session()),
+	 * which throws away the output the UART has not sent yet: a command's
+	 * last lines vanished that way, now and then, with two vCPUs.
+	 * SIGTTOU ignored: we may still drain and set the terminal from the
+	 * background (the child takes the default back before exec).
+	 */
+	signal(SIGTTOU, SIG_IGN);
+	setsid();
+	ioctl(0, TIOCSCTTY, 1);
+
 	child = fork();
 	if (child == 0) {
-		setsid();
-		ioctl(0, TIOCSCTTY, 1);
+		setpgid(0, 0);
+		tcsetpgrp(0, getpid());
+		signal(SIGTTOU, SIG_DFL);
 		if (stat("/share", &st) || chdir("/share"))
 			(void)!chdir("/");
 		execvp(argv[0], argv);
