@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # scripts/qemu.sh - build Debian 12's QEMU 7.2 with our fix for nested SVM, for the
-# QEMU-SVM machine (opt-in: MKVM_QEMU=patched in scripts/vm-test.sh's environment).
+# QEMU-SVM machine (MKVM_QEMU=patched in scripts/vm-test.sh's environment; check.sh's
+# QEMU-SVM steps set it, make demo and direct vm-test.sh runs use Debian's binary).
 #
 # usage: scripts/qemu.sh build     build once into /var/cache/minikvm/qemu (a few minutes)
 #        scripts/qemu.sh path      print the binary's path (builds first when missing)

@@ -22,7 +22,8 @@
 #
 # Environment: MKVM_TCG=single|multi (QEMU's TCG threading, default single; see below),
 # MKVM_BOCHS_CPU=MODEL (Bochs CPU model, default broadwell_ult), MKVM_QEMU=patched (QEMU 7.2
-# with our nested-SVM fix, built by scripts/qemu.sh; default: Debian's qemu-system-x86),
+# with our nested-SVM fix, built by scripts/qemu.sh; check.sh sets it for every QEMU-SVM
+# step; default: Debian's qemu-system-x86),
 # MKVM_QEMU_LOG=1|int (QEMU's reset/interrupt log, below).
 #
 # Exit 0 only if the guest's end marker arrived, every top-level KTAP result is ok or SKIP,
