@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # selftests/mkvm/lib.sh - helpers for the in-VM tests of mkvm. Sourced by each test.
 #
 # These tests run inside the emulated machine (scripts/vm-test.sh), as root, from
