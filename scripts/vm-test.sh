@@ -152,7 +152,8 @@ qemu-svm)
 	esac
 	# shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
 	cmd=("$qemu" -accel "tcg,thread=${MKVM_TCG:-single}" -cpu EPYC,+svm,+npt -smp "$cpus" -m "$mem"
-		-nographic -no-reboot -monitor none -nic none
+		-nographic -no-reboot -nic none
+		-monitor "unix:$out/qemu-monitor.sock,server=on,wait=off"
 		-kernel "$kernel" -initrd "$initrd"
 		-append "console=ttyS0,115200 panic=-1 $append"
 		-serial "file:$console" -serial "file:$results")
@@ -215,6 +216,33 @@ esac
 
 # ------------------------------------------------------------------ run and watch
 epid=
+# dump_cpus: when a QEMU guest hung or timed out, ask QEMU's monitor for every vCPU's
+# registers (HMP "info registers -a") before it is killed: qemu-regs.txt, and each vCPU's
+# RIP, RFLAGS and CPL printed. That tells an L1 spinning with interrupts off (both CPUs in
+# one function) from a guest that waits. Needs python3 for the Unix socket; else skipped.
+dump_cpus() {
+	local sock=$out/qemu-monitor.sock
+	[ "$machine" = qemu-svm ] && [ -S "$sock" ] && command -v python3 >/dev/null || return 0
+	timeout 20 python3 - "$sock" >"$out/qemu-regs.txt" 2>&1 <<-'PY' || true
+	import socket, sys, time
+	s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	s.connect(sys.argv[1])
+	s.settimeout(5)
+	s.sendall(b"info registers -a\n")
+	buf, end = b"", time.time() + 10
+	while time.time() < end:
+	    try:
+	        chunk = s.recv(65536)
+	    except socket.timeout:
+	        break
+	    if not chunk:
+	        break
+	    buf += chunk
+	sys.stdout.write(buf.decode("latin-1").replace("\r", ""))
+	PY
+	echo "vm-test: vCPU state at the end (all registers: $out/qemu-regs.txt):"
+	grep -E '^(CPU#[0-9]+|RIP=)' "$out/qemu-regs.txt" | sed 's/^/    /' || true
+}
 stop_emulator() {
 	[ -n "$epid" ] || return 0
 	if kill -0 "$epid" 2>/dev/null; then
@@ -270,7 +298,9 @@ while :; do
 	fi
 	sleep 1
 done
+case "$why" in *hang*|*hung*) dump_cpus ;; esac
 stop_emulator
+rm -f "$out/qemu-monitor.sock"
 wall=$((SECONDS - start))
 
 # ------------------------------------------------------------------ judge
