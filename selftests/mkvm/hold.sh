@@ -7,9 +7,19 @@ cd "$(dirname "$0")" || exit 1
 dev=$1
 [ -e "$dev" ] || { echo "SKIP: $dev absent"; exit 4; }
 if [ -f /tmp/vmhold.pid ]; then
-	kill "$(cat /tmp/vmhold.pid)" 2>/dev/null
+	old=$(cat /tmp/vmhold.pid)
+	kill "$old" 2>/dev/null
+	# Wait until it is gone: its VM closes with it.
+	i=0
+	while kill -0 "$old" 2>/dev/null && [ $i -lt 10 ]; do
+		sleep 1
+		i=$((i + 1))
+	done
 	rm -f /tmp/vmhold.pid
 fi
+# The shell truncates the log in the child, after the fork: an old "holding" line
+# left here could satisfy the wait below before the new vmhold even started.
+rm -f /tmp/vmhold.out
 setsid ./vmhold "$dev" > /tmp/vmhold.out 2>&1 < /dev/null &
 echo $! > /tmp/vmhold.pid
 i=0
