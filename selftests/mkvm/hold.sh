@@ -9,9 +9,11 @@ dev=$1
 if [ -f /tmp/vmhold.pid ]; then
 	old=$(cat /tmp/vmhold.pid)
 	kill "$old" 2>/dev/null
-	# Wait until it is gone: its VM closes with it.
+	# Wait until it is gone: its VM closes with it. An orphan stays a zombie until
+	# PID 1 reaps it, so "gone" is "no process, or a zombie".
 	i=0
-	while kill -0 "$old" 2>/dev/null && [ $i -lt 10 ]; do
+	while [ -e "/proc/$old" ] && ! grep -q '^State:.*Z' "/proc/$old/status" 2>/dev/null &&
+		[ $i -lt 10 ]; do
 		sleep 1
 		i=$((i + 1))
 	done
