@@ -155,7 +155,7 @@ qemu-svm)
 		-nographic -no-reboot -nic none
 		-monitor "unix:$out/qemu-monitor.sock,server=on,wait=off"
 		-kernel "$kernel" -initrd "$initrd"
-		-append "console=ttyS0,115200 panic=-1 $append"
+		-append "console=ttyS0,115200 panic=-1 unknown_nmi_panic $append"
 		-serial "file:$console" -serial "file:$results")
 	# MKVM_QEMU_LOG=1: QEMU logs the CPU state of every reset (an L1 triple fault ends
 	# QEMU silently under -no-reboot) and guest errors to qemu-debug.log; =int adds every
@@ -216,20 +216,14 @@ esac
 
 # ------------------------------------------------------------------ run and watch
 epid=
-# dump_cpus: when a QEMU guest hung or timed out, ask QEMU's monitor for every vCPU's
-# registers (HMP "info registers -a") before it is killed: qemu-regs.txt, and each vCPU's
-# RIP, RFLAGS and CPL printed. That tells an L1 spinning with interrupts off (both CPUs in
-# one function) from a guest that waits. Needs python3 for the Unix socket; else skipped.
-dump_cpus() {
-	local sock=$out/qemu-monitor.sock
-	# Only QEMU-SVM has the socket (Bochs has no such monitor).
-	[ -S "$sock" ] && command -v python3 >/dev/null || return 0
-	timeout 20 python3 - "$sock" >"$out/qemu-regs.txt" 2>&1 <<-'PY' || true
+# monitor CMD: one HMP command over the monitor socket; its answer on stdout.
+monitor() {
+	timeout 20 python3 - "$out/qemu-monitor.sock" "$1" 2>&1 <<-'PY' || true
 	import socket, sys, time
 	s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 	s.connect(sys.argv[1])
 	s.settimeout(5)
-	s.sendall(b"info registers -a\n")
+	s.sendall(sys.argv[2].encode() + b"\n")
 	buf, end = b"", time.time() + 10
 	while time.time() < end:
 	    try:
@@ -241,8 +235,35 @@ dump_cpus() {
 	    buf += chunk
 	sys.stdout.write(buf.decode("latin-1").replace("\r", ""))
 	PY
+}
+# dump_cpus: when a QEMU guest hung or timed out, ask QEMU's monitor for every vCPU's
+# registers (HMP "info registers -a") before it is killed: qemu-regs.txt, and each vCPU's
+# RIP, RFLAGS and CPL printed. That tells an L1 spinning with interrupts off (both CPUs in
+# one function) from a guest that waits. Then an NMI to every vCPU (HMP "nmi"): the
+# kernel's unknown_nmi_panic (on the command line of every QEMU boot) makes the first CPU
+# that takes it panic, which prints that CPU's stack and flushes whatever the console
+# still held back (a lockup report stuck behind a held console lock, say). A CPU that
+# does not take the NMI has GIF or NMIs blocked: it is stuck inside VMRUN's world or an
+# NMI handler. Needs python3 for the Unix socket; else skipped.
+dump_cpus() {
+	# Only QEMU-SVM has the socket (Bochs has no such monitor).
+	[ -S "$out/qemu-monitor.sock" ] && command -v python3 >/dev/null || return 0
+	monitor "info registers -a" >"$out/qemu-regs.txt"
 	echo "vm-test: vCPU state at the end (all registers: $out/qemu-regs.txt):"
 	grep -E '^(CPU#[0-9]+|RIP=)' "$out/qemu-regs.txt" | sed 's/^/    /' || true
+	local before
+	before=$(stat -c %s "$console")
+	monitor nmi >/dev/null
+	for _ in $(seq 15); do
+		grep -qa 'end Kernel panic' "$console" && break
+		sleep 1
+	done
+	if [ "$(stat -c %s "$console")" = "$before" ]; then
+		echo "vm-test: no console output after an NMI to every vCPU"
+	else
+		echo "vm-test: console after an NMI to every vCPU (console.log has all of it):"
+		tail -c +"$((before + 1))" "$console" | tr -d '\r' | tail -n 60 | sed 's/^/    /'
+	fi
 }
 stop_emulator() {
 	[ -n "$epid" ] || return 0
