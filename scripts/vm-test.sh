@@ -251,6 +251,16 @@ dump_cpus() {
 	monitor "info registers -a" >"$out/qemu-regs.txt"
 	echo "vm-test: vCPU state at the end (all registers: $out/qemu-regs.txt):"
 	grep -E '^(CPU#[0-9]+|RIP=)' "$out/qemu-regs.txt" | sed 's/^/    /' || true
+	# Each local APIC's ISR/IRR: a vector left in service blocks every vector below it
+	# (the timer's too) on that CPU, which silences it without a lockup report.
+	local i cmds=
+	for i in $(seq 0 $((cpus - 1))); do
+		cmds+="cpu $i"$'\n'"info lapic"$'\n'
+	done
+	monitor "$cmds" >"$out/qemu-lapic.txt"
+	echo "vm-test: local APICs (all of it: $out/qemu-lapic.txt):"
+	grep -E '^(dumping local APIC state for CPU|ISR|IRR|APR|Timer)' "$out/qemu-lapic.txt" |
+		sed 's/^/    /' || true
 	local before
 	before=$(stat -c %s "$console")
 	monitor nmi >/dev/null
