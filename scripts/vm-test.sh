@@ -340,7 +340,18 @@ wall=$((SECONDS - start))
 sed -i 's/\r$//' "$results" "$console"
 problems=()
 [ -n "$why" ] && problems+=("$why")
-grep -qaF "$END_MARKER" "$results" || problems+=("no end marker from the guest")
+if ! grep -qaF "$END_MARKER" "$results"; then
+	problems+=("no end marker from the guest")
+	# The emulator left by itself, with no panic on the console: under -no-reboot
+	# (QEMU) that is a reset of the whole machine, most likely a triple fault.
+	if [ -z "$why" ] && [ "$machine" = qemu-svm ]; then
+		problems+=("QEMU exited on its own: the machine reset, most likely a triple fault of the L1 kernel (MKVM_QEMU_LOG=1 logs the CPU state at the reset)")
+		if grep -qa 'Triple fault' "$out/qemu-debug.log" 2>/dev/null; then
+			echo "vm-test: QEMU's log of the first triple fault ($out/qemu-debug.log):"
+			grep -a -m1 -A24 'Triple fault' "$out/qemu-debug.log" | sed 's/^/    /'
+		fi
+	fi
+fi
 
 passed=0 failed=0 skipped=0
 declare -A seen=()
