@@ -242,9 +242,9 @@ monitor() {
 # one function) from a guest that waits. Then an NMI to every vCPU (HMP "nmi"): the
 # kernel's unknown_nmi_panic (on the command line of every QEMU boot) makes the first CPU
 # that takes it panic, which prints that CPU's stack and flushes whatever the console
-# still held back (a lockup report stuck behind a held console lock, say). A CPU that
-# does not take the NMI has GIF or NMIs blocked: it is stuck inside VMRUN's world or an
-# NMI handler. Needs python3 for the Unix socket; else skipped.
+# still held back (a lockup report stuck behind a held console lock, say). QEMU delivers
+# it through LINT1, which Linux unmasks on the BSP only, so one stack at most; none means
+# the BSP had NMIs blocked (GIF=0 or inside an NMI). Needs python3 for the Unix socket.
 dump_cpus() {
 	# Only QEMU-SVM has the socket (Bochs has no such monitor).
 	[ -S "$out/qemu-monitor.sock" ] && command -v python3 >/dev/null || return 0
