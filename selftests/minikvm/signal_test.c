@@ -11,6 +11,8 @@
  * loop. With immediate_exit set KVM_RUN returns -EINTR without entering
  * the guest, leaving exit_reason as it was (KVM 6.1 and 6.12 only set
  * KVM_EXIT_INTR for a signal), but a pending PIO IN is completed first.
+ * The time a spinning guest takes is the thread's guest time
+ * (/proc/thread-self/stat), as stock KVM accounts it.
  *
  * minikvm: needs KVM_CAP_USER_MEMORY; immediate_exit tests also need
  * KVM_CAP_IMMEDIATE_EXIT.
@@ -129,6 +131,55 @@ TEST_F(dev, signal_interrupts_spin_real_mode)
 	install(0);
 	spin_and_interrupt(_metadata, &self->vcpu, GL_MODE_REAL, spin16,
 			   spin16_end);
+}
+
+/*
+ * Field 43 of /proc/thread-self/stat: this thread's guest time in clock
+ * ticks (proc(5)). A tick that lands while the vCPU is in guest mode is
+ * guest time (PF_VCPU, kernel/sched/cputime.c) if the hypervisor marks
+ * guest mode, as KVM does around VMRUN/VMLAUNCH and minikvm in
+ * module/x86/guest_mode.h. Returns -1 when the file cannot be read.
+ */
+static long guest_ticks(void)
+{
+	char buf[1024], *p, *save = NULL;
+	int i, fd = open("/proc/thread-self/stat", O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* comm, field 2, may hold spaces: count from the ")" that ends it. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return -1;
+	p = strtok_r(p + 1, " ", &save);
+	for (i = 3; p && i < 43; i++)
+		p = strtok_r(NULL, " ", &save);
+	return p ? atol(p) : -1;
+}
+
+/*
+ * A spinning guest's time is guest time, which top, /proc/stat and
+ * cgroups report: 400 ms in the guest is 40 ticks at USER_HZ 100, and at
+ * least a quarter of them must be there (the thread is the only busy one).
+ */
+TEST_F(dev, spin_counts_as_guest_time)
+{
+	long before, after;
+
+	install(0);
+	load_spin64(&self->vcpu);
+	before = guest_ticks();
+	ASSERT_GE(before, 0);
+	interrupted_run(_metadata, &self->vcpu, 400);
+	after = guest_ticks();
+	EXPECT_GE(after - before, 10)
+		TH_LOG("guest time went from %ld to %ld ticks", before, after);
 }
 
 /* KVM_RUN is not restarted after an SA_RESTART handler either. */

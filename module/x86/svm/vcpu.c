@@ -34,6 +34,7 @@
 #include "../../arch_ops.h"
 #include "../../compat.h"
 #include "../../mkvm_trace.h"
+#include "../guest_mode.h"
 #include "svm.h"
 
 static void mkvm_svm_intercept(struct vmcb *vmcb, unsigned int bit)
@@ -278,22 +279,34 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 		return 0;
 	}
 
+	/* Ticks from here on are guest time (x86/guest_mode.h). */
+	guest_timing_enter_irqoff();
 	/* GIF=0: no interrupt, NMI or SMI is taken until STGI. */
 	asm volatile("clgi" ::: "memory");
 	asm volatile("vmsave %%rax" : : "a" (mkvm_svm_host_save_pa()) : "memory");
 	trace_mkvm_entry(vcpu->id, svm->vmcb->save.rip, svm->vmcb->save.rflags,
 			 c->event_inj);
+	/* Guest mode is an RCU quiescent state; nothing traced until exit. */
+	guest_state_enter_irqoff();
 	r = mkvm_svm_vmrun(svm->vmcb_pa, svm->regs, mkvm_svm_host_save_pa());
+	guest_state_exit_irqoff();
 	WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
 	asm volatile("stgi" ::: "memory");
 
 	mkvm_fpu_exit(vcpu);
 	svm->vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
-	/* The interrupt that caused #VMEXIT(INTR), if any, is taken here. */
+	/*
+	 * The interrupt that caused #VMEXIT(INTR), if any, is taken here,
+	 * still as guest time: a tick that interrupted the guest is the
+	 * guest's. STI blocks interrupts for one more instruction (APM Vol. 3,
+	 * STI), so the counter update sits between STI and CLI.
+	 */
+	local_irq_enable();
+	mkvm_stat_inc(vcpu, MKVM_STAT_EXITS);
+	local_irq_disable();
+	guest_timing_exit_irqoff();
 	local_irq_enable();
 	kernel_fpu_end();
-
-	mkvm_stat_inc(vcpu, MKVM_STAT_EXITS);
 	trace_mkvm_exit(vcpu->id, MKVM_TRACE_SVM,
 			mkvm_vmcb_exit_code(&svm->vmcb->control),
 			svm->vmcb->save.rip, c->exit_info_1, c->exit_info_2,

@@ -82,6 +82,7 @@
 #include "../../arch_ops.h"
 #include "../../compat.h"
 #include "../../mkvm_trace.h"
+#include "../guest_mode.h"
 #include "vmx.h"
 
 /* Segment registers in the VMCS: selector, base, limit, access rights. */
@@ -799,7 +800,14 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 		trace_mkvm_entry(vcpu->id, mkvm_vmread(GUEST_RIP),
 				 mkvm_vmread(GUEST_RFLAGS),
 				 mkvm_vmread(VM_ENTRY_INTR_INFO_FIELD));
+	/*
+	 * Ticks from here on are guest time, and guest mode is an RCU
+	 * quiescent state; nothing traced until exit (x86/guest_mode.h).
+	 */
+	guest_timing_enter_irqoff();
+	guest_state_enter_irqoff();
 	r = mkvm_vmx_vmenter(vmx->regs, vmx->launched);
+	guest_state_exit_irqoff();
 	WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
 
 	vmx->cr2 = native_read_cr2();
@@ -817,11 +825,18 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 		}
 	}
 	mkvm_fpu_exit(vcpu);
-	/* An interrupt that caused EXIT_REASON_EXTERNAL_INTERRUPT is taken here. */
+	/*
+	 * An interrupt that caused EXIT_REASON_EXTERNAL_INTERRUPT is taken
+	 * here, still as guest time. STI blocks interrupts for one more
+	 * instruction (SDM Vol. 2B, STI), so the counter update sits between
+	 * STI and CLI.
+	 */
+	local_irq_enable();
+	mkvm_stat_inc(vcpu, MKVM_STAT_EXITS);
+	local_irq_disable();
+	guest_timing_exit_irqoff();
 	local_irq_enable();
 	kernel_fpu_end();
-
-	mkvm_stat_inc(vcpu, MKVM_STAT_EXITS);
 	if (!r && trace_mkvm_exit_enabled())
 		trace_mkvm_exit(vcpu->id, MKVM_TRACE_VMX, reason,
 				mkvm_vmread(GUEST_RIP),

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * x86/guest_mode.h - telling the core kernel that this CPU is in guest mode.
+ *
+ * While a vCPU thread sits in VMRUN/VMLAUNCH the CPU runs guest code for up
+ * to a whole time slice. Three parts of the kernel want to know, exactly as
+ * they want to know about a return to user mode:
+ *
+ *  - RCU: guest mode holds no RCU-protected reference, so it is a quiescent
+ *    state. Unreported, every tick finds the CPU in the kernel (the vCPU
+ *    thread's KVM_RUN), and a grace period waits until that thread is
+ *    scheduled out or returns to userspace, which RCU ends up forcing; a
+ *    synchronize_rcu() elsewhere (our iobus on every in-kernel LAPIC, for
+ *    one) waits that long.
+ *  - context tracking (nohz_full CPUs): guest mode is an extended quiescent
+ *    state with the tick off, like user mode.
+ *  - cputime: ticks that land in the guest count as guest time
+ *    (PF_VCPU; /proc/stat "guest", top's "st"-free view of a VM).
+ *
+ * The helpers are the kernel's own static inlines from <linux/kvm_host.h>
+ * (guest_timing_enter_irqoff() and friends, present unchanged from 5.17 to
+ * at least 6.12) built on exported symbols (rcu_note_context_switch,
+ * __ct_user_enter/exit, vtime_guest_enter/exit). The order both vendors
+ * follow is KVM's (arch/x86/kvm/x86.c vcpu_enter_guest()):
+ *
+ *   local_irq_disable();
+ *   guest_timing_enter_irqoff();      PF_VCPU: ticks from now are guest time
+ *   ... CLGI / last checks, tracepoint ...
+ *   guest_state_enter_irqoff();       RCU QS / context tracking; lockdep
+ *   VMRUN or VMLAUNCH/VMRESUME        nothing instrumented in between
+ *   guest_state_exit_irqoff();
+ *   ... STGI ...
+ *   local_irq_enable();               the exit's interrupt is taken here,
+ *   local_irq_disable();              still as guest time
+ *   guest_timing_exit_irqoff();
+ *   local_irq_enable();
+ *
+ * Non-goals: nothing of KVM itself is used; including the header only
+ * brings the declarations of its types, which minikvm never touches.
+ */
+#ifndef MKVM_X86_GUEST_MODE_H
+#define MKVM_X86_GUEST_MODE_H
+
+#include <linux/kvm_host.h>
+
+#endif
