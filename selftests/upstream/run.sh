@@ -84,6 +84,43 @@ minikvm)
 	;;
 esac
 
+# hang_report PGID: at the time limit, tell a slow test from a stuck one. Counts the
+# group's tasks by state (a forking test's zombies are its finished rounds: the parent
+# never reaps them) and prints the distinct kernel stacks of those not running, most
+# common first: a task stuck in D state inside minikvm shows up here by function name.
+hang_report() {
+	for p in /proc/[0-9]*; do
+		read -r st < "$p/stat" || continue
+		# Field 5 (pgrp) counted after the ")" that ends comm, which may hold spaces.
+		g=$(echo "${st##*) }" | cut -d' ' -f3)
+		[ "$g" = "$1" ] || continue
+		for t in "$p"/task/[0-9]*; do
+			read -r ts < "$t/stat" || continue
+			s=$(echo "${ts##*) }" | cut -d' ' -f1)
+			echo "state $s"
+			case $s in R|Z) continue ;; esac
+			printf 'stack %s\n' "$(sed 's/+0x[0-9a-f/x]*//; s/^\[<[0-9a-f]*>\] //' \
+				"$t/stack" | head -n 8 | tr '\n' ' ')"
+		done
+	done 2>/dev/null | awk -v g="$1" '
+		$1 == "state" { n++; c[$2]++; next }
+		{ sub(/^stack /, ""); k[$0]++ }
+		END {
+			printf "upstream: at the time limit, process group %d has %d tasks:", g, n
+			for (s in c) printf " %s %d", s, c[s]
+			print " (Z: a forking test'"'"'s unreaped children, i.e. its finished rounds)"
+			m = 0
+			for (s in k) m++
+			while (m-- > 0) {
+				best = ""; bn = 0
+				for (s in k) if (k[s] > bn) { bn = k[s]; best = s }
+				if (bn == 0) break
+				printf "upstream:   %dx %s\n", bn, best
+				delete k[best]
+			}
+		}' | head -n 12
+}
+
 echo "upstream: $name on /dev/$dev ($vendor), limit $tmo s: $bin $*"
 t0=$(cut -d' ' -f1 /proc/uptime)
 # Our own time limit, before init's: then a listed test that hangs is an XFAIL, not a
@@ -97,8 +134,9 @@ tee /tmp/upstream.out < /tmp/upstream.fifo &
 teepid=$!
 eval "exec setsid $wrap \"$here/\$bin\" \"\$@\"" > /tmp/upstream.fifo 2>&1 < /dev/null &
 tpid=$!
-( sleep "$tmo"; touch /tmp/upstream.timedout; kill -TERM -"$tpid"; sleep 5; kill -KILL -"$tpid" ) \
-	> /dev/null 2>&1 < /dev/null &
+rm -f /tmp/upstream.hang
+( sleep "$tmo"; hang_report "$tpid" > /tmp/upstream.hang 2>&1; touch /tmp/upstream.timedout
+  kill -TERM -"$tpid"; sleep 5; kill -KILL -"$tpid" ) > /dev/null 2>&1 < /dev/null &
 wpid=$!
 wait $tpid
 rc=$?
@@ -120,6 +158,7 @@ elif [ $rc -eq 4 ]; then
 		sed -E 's/^1\.\.0 # SKIP -? ?//' | cut -c1-160)"
 fi
 if [ -f /tmp/upstream.timedout ]; then
+	cat /tmp/upstream.hang
 	what="after $secs s (limit $tmo s)"
 elif [ $rc -gt 128 ] && [ $rc -lt 160 ]; then
 	what="killed by signal $((rc - 128))"
