@@ -290,8 +290,8 @@ upstream() {
 	account "$step" "$p" "$f" "${s:-0}" "$([ "$status" = ok ] || echo "see out/check/$step/")"
 }
 # ~18 to 35 min on 2 cores (8 to 25 of them hardware_disable_test on minikvm, with the Bochs
-# lane beside it; tests.conf); --quick leaves out the tests tests.conf marks quick=no and the stock-KVM half
-# of those marked quick=minikvm.
+# lane beside it; tests.conf); --quick leaves out the tests tests.conf marks quick=no and
+# the stock-KVM half of those marked quick=minikvm.
 step_upstream_svm() { upstream upstream-svm qemu-svm 6.1 --quick --vm-timeout 3600; }
 # Bochs-VMX: boot alone is 3 to 4 minutes, and stock kvm_intel needs about a second of
 # guest time per VM there, so only tests that create a few VMs, with 9x the time limits.

@@ -10,16 +10,16 @@
  *    state. Unreported, every tick finds the CPU in the kernel (the vCPU
  *    thread's KVM_RUN), and a grace period waits until that thread is
  *    scheduled out or returns to userspace, which RCU ends up forcing; a
- *    synchronize_rcu() elsewhere (our iobus on every in-kernel LAPIC, for
- *    one) waits that long.
+ *    synchronize_rcu() elsewhere (iobus.c when an ioeventfd is deassigned,
+ *    for one) waits that long.
  *  - context tracking (nohz_full CPUs): guest mode is an extended quiescent
  *    state with the tick off, like user mode.
  *  - cputime: ticks that land in the guest count as guest time
  *    (PF_VCPU; /proc/stat "guest", top's "st"-free view of a VM).
  *
  * The helpers are the kernel's own static inlines from <linux/kvm_host.h>
- * (guest_timing_enter_irqoff() and friends, present unchanged from 5.17 to
- * at least 6.12) built on exported symbols (rcu_note_context_switch,
+ * (guest_timing_enter_irqoff() and friends, there from 5.17 through at
+ * least 6.12) built on exported symbols (rcu_note_context_switch,
  * __ct_user_enter/exit, vtime_guest_enter/exit). The order both vendors
  * follow is KVM's (arch/x86/kvm/x86.c vcpu_enter_guest()):
  *
@@ -30,10 +30,8 @@
  *   VMRUN or VMLAUNCH/VMRESUME        nothing instrumented in between
  *   guest_state_exit_irqoff();
  *   ... STGI ...
- *   local_irq_enable();               the exit's interrupt is taken here,
- *   local_irq_disable();              still as guest time
- *   guest_timing_exit_irqoff();
- *   local_irq_enable();
+ *   mkvm_guest_exit_irqs(vcpu);       below: the exit's interrupt, then
+ *                                     guest time ends
  *
  * Non-goals: nothing of KVM itself is used; including the header only
  * brings the declarations of its types, which minikvm never touches.
@@ -42,5 +40,31 @@
 #define MKVM_X86_GUEST_MODE_H
 
 #include <linux/kvm_host.h>
+
+#include "../minikvm.h"
+
+/**
+ * mkvm_guest_exit_irqs() - take the exit's host interrupt, then end guest time
+ * @vcpu: the vCPU just back from the guest; interrupts are off
+ *
+ * The interrupt that made the guest exit (SVM #VMEXIT(INTR), VMX
+ * EXIT_REASON_EXTERNAL_INTERRUPT; either leaves it pending) is taken by the
+ * first local_irq_enable(), still as guest time: a tick that interrupted
+ * the guest is the guest's. STI holds interrupts off for one more
+ * instruction (SDM Vol. 2B and APM Vol. 3, STI), so the exit counter
+ * update sits between STI and CLI; without an instruction there the
+ * interrupt would wait for the second STI and count as host time.
+ *
+ * Context: both vendors' vcpu_run, after the world switch back.
+ * Returns with interrupts on.
+ */
+static __always_inline void mkvm_guest_exit_irqs(struct mkvm_vcpu *vcpu)
+{
+	local_irq_enable();
+	mkvm_stat_inc(vcpu, MKVM_STAT_EXITS);
+	local_irq_disable();
+	guest_timing_exit_irqoff();
+	local_irq_enable();
+}
 
 #endif

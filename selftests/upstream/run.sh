@@ -92,33 +92,21 @@ hang_report() {
 	for p in /proc/[0-9]*; do
 		read -r st < "$p/stat" || continue
 		# Field 5 (pgrp) counted after the ")" that ends comm, which may hold spaces.
-		g=$(echo "${st##*) }" | cut -d' ' -f3)
-		[ "$g" = "$1" ] || continue
+		[ "$(echo "${st##*) }" | cut -d' ' -f3)" = "$1" ] || continue
 		for t in "$p"/task/[0-9]*; do
 			read -r ts < "$t/stat" || continue
 			s=$(echo "${ts##*) }" | cut -d' ' -f1)
 			echo "state $s"
 			case $s in R|Z) continue ;; esac
-			printf 'stack %s\n' "$(sed 's/+0x[0-9a-f/x]*//; s/^\[<[0-9a-f]*>\] //' \
-				"$t/stack" | head -n 8 | tr '\n' ' ')"
+			echo "stack $(sed 's/+0x[0-9a-f/x]*//; s/^\[<[0-9a-f]*>\] //' "$t/stack" |
+				head -n 8 | tr '\n' ' ')"
 		done
-	done 2>/dev/null | awk -v g="$1" '
-		$1 == "state" { n++; c[$2]++; next }
-		{ sub(/^stack /, ""); k[$0]++ }
-		END {
-			printf "upstream: at the time limit, process group %d has %d tasks:", g, n
-			for (s in c) printf " %s %d", s, c[s]
-			print " (Z: a forking test'"'"'s unreaped children, i.e. its finished rounds)"
-			m = 0
-			for (s in k) m++
-			while (m-- > 0) {
-				best = ""; bn = 0
-				for (s in k) if (k[s] > bn) { bn = k[s]; best = s }
-				if (bn == 0) break
-				printf "upstream:   %dx %s\n", bn, best
-				delete k[best]
-			}
-		}' | head -n 12
+	done 2>/dev/null > /tmp/upstream.tasks
+	echo "upstream: at the time limit, process group $1 has $(grep -c '^state' /tmp/upstream.tasks) tasks:$(
+		sed -n 's/^state //p' /tmp/upstream.tasks | sort | uniq -c |
+			awk '{ printf " %s %d", $2, $1 }') (Z: a forking test's unreaped children, its finished rounds)"
+	sed -n 's/^stack //p' /tmp/upstream.tasks | sort | uniq -c | sort -rn | head -n 10 |
+		sed 's/^ *\([0-9]*\) /upstream:   \1x /'
 }
 
 echo "upstream: $name on /dev/$dev ($vendor), limit $tmo s: $bin $*"

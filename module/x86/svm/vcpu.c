@@ -295,17 +295,8 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 
 	mkvm_fpu_exit(vcpu);
 	svm->vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
-	/*
-	 * The interrupt that caused #VMEXIT(INTR), if any, is taken here,
-	 * still as guest time: a tick that interrupted the guest is the
-	 * guest's. STI blocks interrupts for one more instruction (APM Vol. 3,
-	 * STI), so the counter update sits between STI and CLI.
-	 */
-	local_irq_enable();
-	mkvm_stat_inc(vcpu, MKVM_STAT_EXITS);
-	local_irq_disable();
-	guest_timing_exit_irqoff();
-	local_irq_enable();
+	/* The interrupt that caused #VMEXIT(INTR), if any, is taken here. */
+	mkvm_guest_exit_irqs(vcpu);
 	kernel_fpu_end();
 	trace_mkvm_exit(vcpu->id, MKVM_TRACE_SVM,
 			mkvm_vmcb_exit_code(&svm->vmcb->control),

@@ -825,17 +825,8 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 		}
 	}
 	mkvm_fpu_exit(vcpu);
-	/*
-	 * An interrupt that caused EXIT_REASON_EXTERNAL_INTERRUPT is taken
-	 * here, still as guest time. STI blocks interrupts for one more
-	 * instruction (SDM Vol. 2B, STI), so the counter update sits between
-	 * STI and CLI.
-	 */
-	local_irq_enable();
-	mkvm_stat_inc(vcpu, MKVM_STAT_EXITS);
-	local_irq_disable();
-	guest_timing_exit_irqoff();
-	local_irq_enable();
+	/* An interrupt that caused EXIT_REASON_EXTERNAL_INTERRUPT is taken here. */
+	mkvm_guest_exit_irqs(vcpu);
 	kernel_fpu_end();
 	if (!r && trace_mkvm_exit_enabled())
 		trace_mkvm_exit(vcpu->id, MKVM_TRACE_VMX, reason,
