@@ -82,17 +82,19 @@ extern const uint8_t x2_handler[];
 #define VEC_X2	0x45
 
 /*
- * Wait for the x2APIC handler with interrupts open and no HLT, as spin_ticks()
- * does for PH_ZERO: the self-IPIs below are pending in IRR before the STI, so
- * an STI;HLT wait would rest on the emulator delivering an interrupt that is
- * already pending when the STI shadow ends. A 40-round loop of this test on
- * the debug kernel (2026-12-04) failed one round on the /dev/kvm line and the
- * /dev/minikvm line alike; HLT wake-ups stay covered by the other phases.
+ * Wait until *count reaches n with interrupts open and no HLT. PH_ZERO and the
+ * x2APIC phase wait this way: an interrupt that fires within the guest's
+ * STI;HLT sequence (PH_ZERO's one-shot), or one already pending in IRR when the
+ * STI shadow ends (the x2APIC self-IPIs), hangs now and then under QEMU's
+ * nested SVM, on stock kvm_amd too (a 2000-round stress and make check's debug
+ * step on 2026-12-03; a 40-round debug-kernel loop on 2026-12-04 failed a round
+ * on /dev/kvm and /dev/minikvm alike): an emulator artefact. HLT wake-ups stay
+ * covered by the other phases.
  */
-static void GUEST_CODE spin_x2_ticks(uint64_t n)
+static void GUEST_CODE spin_until(volatile uint64_t *count, uint64_t n)
 {
 	asm volatile("sti" ::: "memory");
-	while (x2_ticks < n)
+	while (*count < n)
 		asm volatile("pause" ::: "memory");
 	asm volatile("cli" ::: "memory");
 }
@@ -114,15 +116,15 @@ static void GUEST_CODE guest_x2apic(void)
 	GUEST_ASSERT_EQ(13, gl_wrmsr_safe(0x80d, 2));
 	GUEST_ASSERT_EQ(0, gl_wrmsr_safe(0x80f, 0x1ff));	/* SVR */
 	GUEST_ASSERT_EQ(0, gl_wrmsr_safe(0x83f, VEC_X2));	/* SELF IPI */
-	spin_x2_ticks(1);
+	spin_until(&x2_ticks, 1);
 	/* ICR: fixed, physical, destination 0 in bits 63:32. */
 	GUEST_ASSERT_EQ(0, gl_wrmsr_safe(0x830, VEC_X2));
-	spin_x2_ticks(2);
+	spin_until(&x2_ticks, 2);
 	/* The timer by MSR: LVTT, divide by 1, 1 ms. */
 	GUEST_ASSERT_EQ(0, gl_wrmsr_safe(0x832, VEC_X2));
 	GUEST_ASSERT_EQ(0, gl_wrmsr_safe(0x83e, 0xb));
 	GUEST_ASSERT_EQ(0, gl_wrmsr_safe(0x838, 1000000));
-	spin_x2_ticks(3);
+	spin_until(&x2_ticks, 3);
 	/* The xAPIC page is gone in x2APIC mode: reads as all-ones. */
 	GUEST_ASSERT_EQ(0, gl_rdmsr_safe(0x839, &v));		/* TMCCT */
 	GUEST_ASSERT_EQ(0, v);
@@ -132,15 +134,6 @@ static void GUEST_CODE wait_ticks(uint64_t n)
 {
 	while (ticks < n)
 		guest_sti_hlt();
-}
-
-/* The same with interrupts open and no HLT (see PH_ZERO). */
-static void GUEST_CODE spin_ticks(uint64_t n)
-{
-	asm volatile("sti" ::: "memory");
-	while (ticks < n)
-		asm volatile("pause" ::: "memory");
-	asm volatile("cli" ::: "memory");
 }
 
 static void GUEST_CODE guest_main(uint64_t phase)
@@ -191,14 +184,10 @@ static void GUEST_CODE guest_main(uint64_t phase)
 		GUEST_ASSERT_EQ(0, apic_read(APIC_TMCCT));
 		/*
 		 * A one-shot still works with the odd divisor. 100 us, not 1,
-		 * and waited for without HLT: a timer that fires within the
-		 * guest's STI;HLT sequence hangs now and then under QEMU's
-		 * nested SVM on stock kvm_amd as well (seen in a 2000-round
-		 * stress, and in make check's debug step on 2026-12-03), an
-		 * emulator artefact. HLT is the other phases' business.
+		 * and waited for without HLT (spin_until()).
 		 */
 		apic_write(APIC_TMICT, 100000);
-		spin_ticks(1);
+		spin_until(&ticks, 1);
 		GUEST_ASSERT_EQ(0, apic_read(APIC_TMCCT));
 		t = guest_rdtsc();
 		(void)t;
