@@ -41,6 +41,8 @@ long mkvm_check_extension(struct mkvm *vm, long cap)
 	/* In-kernel I/O bus: ioeventfds work on either vendor (iobus.c). */
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
+	/* KVM_GET/SET_DEBUGREGS (x86/debugreg.c). */
+	case KVM_CAP_DEBUGREGS:
 		return mkvm_can_run_guests();
 	/*
 	 * Issue 5: the in-kernel irqchip and what feeds it, only where the

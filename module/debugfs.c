@@ -69,6 +69,18 @@ static int mkvm_vm_mmu_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(mkvm_vm_mmu);
 
+/* What a VMM holds of the host through this VM (Documentation/security.md). */
+static int mkvm_vm_resources_show(struct seq_file *m, void *unused)
+{
+	struct mkvm *vm = m->private;
+
+	seq_printf(m, "irqfds %u\npinned_pages %lu\nlocked_vm_pages %lu\n",
+		   READ_ONCE(vm->nr_irqfds), READ_ONCE(vm->pinned),
+		   READ_ONCE(vm->charged));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mkvm_vm_resources);
+
 /**
  * mkvm_debugfs_vm_add() - create minikvm/vm<id>/
  * @vm: the new VM, not yet visible to userspace
@@ -82,6 +94,8 @@ void mkvm_debugfs_vm_add(struct mkvm *vm)
 	if (vm->mmu)
 		debugfs_create_file("mmu", 0444, vm->debugfs, vm,
 				    &mkvm_vm_mmu_fops);
+	debugfs_create_file("resources", 0444, vm->debugfs, vm,
+			    &mkvm_vm_resources_fops);
 }
 
 /**

@@ -20,17 +20,31 @@
  *
  * Lifetime: each irqfd holds a reference on its eventfd context, so the
  * context outlives a close() of the fd; the entry leaves the wait queue on
- * KVM_IRQFD deassign or VM destruction. eventfd_ctx_remove_wait_queue()
- * takes the wait-queue lock, so no wakeup callback runs on return.
+ * KVM_IRQFD deassign, VM destruction, or when the last reference to the
+ * eventfd's file goes (EPOLLHUP, as KVM: otherwise a process could pile up
+ * irqfds without bound, each one walked by the EOI path with interrupts
+ * off). The EPOLLHUP callback runs under the eventfd's wait-queue lock,
+ * where the entry cannot leave that queue, so it only unlinks the irqfd
+ * from the VM and queues the rest on mkvm_irqfd_wq; VM destruction
+ * flushes that queue. eventfd_ctx_remove_wait_queue() takes the wait-queue
+ * lock, so no wakeup callback runs on return.
  *
- * Non-goals: KVM's deferred shutdown when the eventfd is closed (the
- * irqfd simply stays until deassign or VM destruction), irq bypass.
+ * vm->irqfds is an RCU list: changes hold vm->irqfd_lock (those from
+ * ioctls irq_lock as well), since the EPOLLHUP callback may unlink an
+ * entry at any time, under the eventfd's wait-queue lock. The EOI path
+ * (mkvm_irqfd_ack()) only reads it, under RCU, because it signals
+ * resample eventfds, taking their wait-queue locks: under irqfd_lock that
+ * would be the reverse order of EPOLLHUP's. So an irqfd and its resample
+ * eventfd reference are freed a grace period after it left the list.
+ *
+ * Non-goals: irq bypass (posted interrupts).
  */
 #include <linux/eventfd.h>
 #include <linux/file.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "minikvm.h"
 #include "compat.h"
@@ -178,13 +192,17 @@ int mkvm_ioeventfd(struct mkvm *vm, const struct kvm_ioeventfd *args)
 	 * matches.
 	 */
 	p->datamatch = args->datamatch;
+	/*
+	 * Complete before publishing: a vCPU may find @p on the bus the
+	 * moment mkvm_io_bus_register() returns, without taking irq_lock.
+	 */
+	p->eventfd = ctx;
 	r = -EEXIST;
 	if (mkvm_ioeventfd_collides(vm, p))
 		goto free;
 	r = mkvm_io_bus_register(vm, bus, &p->dev);
 	if (r)
 		goto free;
-	p->eventfd = ctx;
 	list_add_tail(&p->list, &vm->ioeventfds);
 	mutex_unlock(&vm->irq_lock);
 	return 0;
@@ -198,6 +216,9 @@ out:
 
 /* ---- irqfd ---- */
 
+/* Where irqfds whose eventfd was closed are freed (mkvm_irqfd_wakeup()). */
+static struct workqueue_struct *mkvm_irqfd_wq;
+
 /**
  * struct mkvm_irqfd - one KVM_IRQFD registration
  * @vm:		the VM
@@ -207,6 +228,9 @@ out:
  * @gsi:	the GSI raised
  * @wait:	our entry on @eventfd's wait queue
  * @pt:		for vfs_poll() to hand us that wait queue
+ * @shutdown:	frees it after its eventfd was closed
+ * @rcu:	the last of it goes a grace period after it left @list
+ * @active:	on vm->irqfds (under vm->irqfd_lock)
  */
 struct mkvm_irqfd {
 	struct mkvm *vm;
@@ -216,7 +240,22 @@ struct mkvm_irqfd {
 	u32 gsi;
 	wait_queue_entry_t wait;
 	poll_table pt;
+	struct work_struct shutdown;
+	struct rcu_head rcu;
+	bool active;
 };
+
+/* Take @irqfd off vm->irqfds; false if something else did first. */
+static bool mkvm_irqfd_unlink(struct mkvm_irqfd *irqfd)
+{
+	lockdep_assert_held(&irqfd->vm->irqfd_lock);
+	if (!irqfd->active)
+		return false;
+	irqfd->active = false;
+	list_del_rcu(&irqfd->list);
+	irqfd->vm->nr_irqfds--;
+	return true;
+}
 
 static void mkvm_irqfd_inject(struct mkvm_irqfd *irqfd)
 {
@@ -243,7 +282,16 @@ static int mkvm_irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 		eventfd_ctx_do_read(irqfd->eventfd, &cnt);
 		mkvm_irqfd_inject(irqfd);
 	}
-	/* EPOLLHUP (eventfd closed): our context reference keeps it valid. */
+	if (flags & EPOLLHUP) {
+		struct mkvm *vm = irqfd->vm;
+		unsigned long f;
+
+		/* The eventfd's file is gone: so is the irqfd (see the top). */
+		spin_lock_irqsave(&vm->irqfd_lock, f);
+		if (mkvm_irqfd_unlink(irqfd))
+			queue_work(mkvm_irqfd_wq, &irqfd->shutdown);
+		spin_unlock_irqrestore(&vm->irqfd_lock, f);
+	}
 	return 0;
 }
 
@@ -255,20 +303,34 @@ static void mkvm_irqfd_ptable_queue(struct file *file, wait_queue_head_t *wqh,
 	add_wait_queue_priority(wqh, &irqfd->wait);
 }
 
+/* After a grace period: no mkvm_irqfd_ack() can still see @irqfd. */
+static void mkvm_irqfd_free_rcu(struct rcu_head *rcu)
+{
+	struct mkvm_irqfd *irqfd = container_of(rcu, struct mkvm_irqfd, rcu);
+
+	if (irqfd->resamplefd)
+		eventfd_ctx_put(irqfd->resamplefd);
+	kfree(irqfd);
+}
+
+/* Free an irqfd that is off vm->irqfds already. */
 static void mkvm_irqfd_free(struct mkvm_irqfd *irqfd)
 {
 	u64 cnt;
 
 	/* Takes the wait-queue lock: no wakeup is running on return. */
 	eventfd_ctx_remove_wait_queue(irqfd->eventfd, &irqfd->wait, &cnt);
-	if (irqfd->resamplefd) {
-		/* Do not leave the line asserted by a dead irqfd. */
+	/* Do not leave the line asserted by a dead irqfd. */
+	if (irqfd->resamplefd)
 		mkvm_set_irq(irqfd->vm, MKVM_IRQ_SRC_RESAMPLE, irqfd->gsi,
 			     false);
-		eventfd_ctx_put(irqfd->resamplefd);
-	}
 	eventfd_ctx_put(irqfd->eventfd);
-	kfree(irqfd);
+	call_rcu(&irqfd->rcu, mkvm_irqfd_free_rcu);
+}
+
+static void mkvm_irqfd_shutdown(struct work_struct *work)
+{
+	mkvm_irqfd_free(container_of(work, struct mkvm_irqfd, shutdown));
 }
 
 static int mkvm_irqfd_deassign(struct mkvm *vm, const struct kvm_irqfd *args)
@@ -280,15 +342,15 @@ static int mkvm_irqfd_deassign(struct mkvm *vm, const struct kvm_irqfd *args)
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
 	mutex_lock(&vm->irq_lock);
+	spin_lock_irq(&vm->irqfd_lock);
 	list_for_each_entry_safe(irqfd, tmp, &vm->irqfds, list) {
 		if (irqfd->eventfd == ctx && irqfd->gsi == args->gsi) {
-			spin_lock_irq(&vm->irqfd_lock);
-			list_del(&irqfd->list);
-			spin_unlock_irq(&vm->irqfd_lock);
+			mkvm_irqfd_unlink(irqfd);
 			found = irqfd;
 			break;
 		}
 	}
+	spin_unlock_irq(&vm->irqfd_lock);
 	mutex_unlock(&vm->irq_lock);
 	if (found)
 		mkvm_irqfd_free(found);
@@ -328,6 +390,7 @@ int mkvm_irqfd(struct mkvm *vm, const struct kvm_irqfd *args)
 	irqfd->vm = vm;
 	irqfd->gsi = args->gsi;
 	INIT_LIST_HEAD(&irqfd->list);
+	INIT_WORK(&irqfd->shutdown, mkvm_irqfd_shutdown);
 
 	file = fget(args->fd);
 	r = -EBADF;
@@ -352,21 +415,31 @@ int mkvm_irqfd(struct mkvm *vm, const struct kvm_irqfd *args)
 
 	mutex_lock(&vm->irq_lock);
 	r = -EBUSY;
-	list_for_each_entry(p, &vm->irqfds, list)
-		if (p->eventfd == irqfd->eventfd)
-			goto unlock;
 	spin_lock_irq(&vm->irqfd_lock);
-	list_add_tail(&irqfd->list, &vm->irqfds);
+	list_for_each_entry(p, &vm->irqfds, list) {
+		if (p->eventfd == irqfd->eventfd) {
+			spin_unlock_irq(&vm->irqfd_lock);
+			goto unlock;
+		}
+	}
+	irqfd->active = true;
+	list_add_tail_rcu(&irqfd->list, &vm->irqfds);
+	vm->nr_irqfds++;
 	spin_unlock_irq(&vm->irqfd_lock);
 	/*
 	 * Queue on the eventfd; a count written before KVM_IRQFD is an
 	 * interrupt too (KVM injects it right away).
 	 */
 	events = vfs_poll(file, &irqfd->pt);
-	mutex_unlock(&vm->irq_lock);
-	/* The count stays; the next write's wakeup consumes it with its own. */
+	/*
+	 * The count stays; the next write's wakeup consumes it with its own.
+	 * Injected before irq_lock is dropped: from then on a concurrent
+	 * KVM_IRQFD deassign may free @irqfd (mkvm_set_irq() only takes
+	 * spinlocks and RCU, so it may run under the mutex).
+	 */
 	if (events & EPOLLIN)
 		mkvm_irqfd_inject(irqfd);
+	mutex_unlock(&vm->irq_lock);
 	fput(file);
 	return 0;
 
@@ -396,17 +469,16 @@ free:
 void mkvm_irqfd_ack(struct mkvm *vm, unsigned int pin)
 {
 	struct mkvm_irqfd *irqfd;
-	unsigned long flags;
 
-	spin_lock_irqsave(&vm->irqfd_lock, flags);
-	list_for_each_entry(irqfd, &vm->irqfds, list) {
+	rcu_read_lock();
+	list_for_each_entry_rcu(irqfd, &vm->irqfds, list) {
 		if (!irqfd->resamplefd ||
 		    !mkvm_gsi_is_ioapic_pin(vm, irqfd->gsi, pin))
 			continue;
 		mkvm_set_irq(vm, MKVM_IRQ_SRC_RESAMPLE, irqfd->gsi, false);
 		mkvm_eventfd_signal(irqfd->resamplefd);
 	}
-	spin_unlock_irqrestore(&vm->irqfd_lock, flags);
+	rcu_read_unlock();
 }
 
 /**
@@ -416,13 +488,9 @@ void mkvm_irqfd_ack(struct mkvm *vm, unsigned int pin)
 void mkvm_eventfds_destroy(struct mkvm *vm)
 {
 	struct mkvm_ioeventfd *p, *ptmp;
-	struct mkvm_irqfd *irqfd, *tmp;
-	LIST_HEAD(dead);
+	struct mkvm_irqfd *irqfd;
 
 	mutex_lock(&vm->irq_lock);
-	spin_lock_irq(&vm->irqfd_lock);
-	list_splice_init(&vm->irqfds, &dead);
-	spin_unlock_irq(&vm->irqfd_lock);
 	list_for_each_entry_safe(p, ptmp, &vm->ioeventfds, list) {
 		list_del(&p->list);
 		mkvm_io_bus_unregister(vm, p->bus, &p->dev);
@@ -430,6 +498,39 @@ void mkvm_eventfds_destroy(struct mkvm *vm)
 		kfree(p);
 	}
 	mutex_unlock(&vm->irq_lock);
-	list_for_each_entry_safe(irqfd, tmp, &dead, list)
+	/*
+	 * One at a time under irqfd_lock: an EPOLLHUP may unlink any entry
+	 * meanwhile and queue it instead; the flush waits for those.
+	 */
+	for (;;) {
+		spin_lock_irq(&vm->irqfd_lock);
+		irqfd = list_first_entry_or_null(&vm->irqfds, struct mkvm_irqfd,
+						 list);
+		if (irqfd)
+			mkvm_irqfd_unlink(irqfd);
+		spin_unlock_irq(&vm->irqfd_lock);
+		if (!irqfd)
+			break;
 		mkvm_irqfd_free(irqfd);
+	}
+	flush_workqueue(mkvm_irqfd_wq);
+}
+
+/**
+ * mkvm_eventfd_init() - create the queue closed irqfds are freed on
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int mkvm_eventfd_init(void)
+{
+	mkvm_irqfd_wq = alloc_workqueue("minikvm-irqfd", 0, 0);
+	return mkvm_irqfd_wq ? 0 : -ENOMEM;
+}
+
+/** mkvm_eventfd_exit() - destroy it; no VM exists any more */
+void mkvm_eventfd_exit(void)
+{
+	destroy_workqueue(mkvm_irqfd_wq);
+	/* mkvm_irqfd_free_rcu() is module code. */
+	rcu_barrier();
 }

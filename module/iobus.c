@@ -100,7 +100,7 @@ void mkvm_io_bus_unregister(struct mkvm *vm, enum mkvm_bus bus,
 			if (old->devs[i] != dev)
 				WRITE_ONCE(old->devs[j++], old->devs[i]);
 		WRITE_ONCE(old->n, j);
-		synchronize_rcu();
+		synchronize_rcu_expedited();
 		return;
 	}
 	for (i = 0, j = 0; i < old->n; i++)
@@ -108,7 +108,12 @@ void mkvm_io_bus_unregister(struct mkvm *vm, enum mkvm_bus bus,
 			new->devs[j++] = old->devs[i];
 	new->n = j;
 	rcu_assign_pointer(vm->buses[bus], new);
-	synchronize_rcu();
+	/*
+	 * Expedited, as KVM's kvm_io_bus_unregister_dev(): a VMM deassigns
+	 * its ioeventfds one by one (virtio resets, teardown), and a normal
+	 * grace period each made that take seconds.
+	 */
+	synchronize_rcu_expedited();
 	kfree(old);
 }
 

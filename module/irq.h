@@ -8,8 +8,11 @@
  * Lock order (outer first):
  *   vm->irq_lock (mutex: bus, routing and irqfd changes)
  *   -> eventfd wait-queue lock (irqfd wakeups run under it)
- *   -> vm->irqfd_lock -> ioapic->lock -> lapic->lock
+ *   -> vm->irqfd_lock (irqfd list changes, also from an eventfd's EPOLLHUP)
+ *   -> ioapic->lock -> lapic->lock
  *   -> vcpu->wq lock (wakeups).
+ * The EOI path walks the irqfd list under RCU, never irqfd_lock: it signals
+ * resample eventfds, whose wait-queue locks come before irqfd_lock.
  * Every spinlock here is taken with interrupts disabled (hrtimer
  * callbacks and eventfd wakeups run in hard-irq context).
  *
@@ -91,6 +94,8 @@ void mkvm_io_bus_destroy(struct mkvm *vm);
 int mkvm_ioeventfd(struct mkvm *vm, const struct kvm_ioeventfd *args);
 int mkvm_irqfd(struct mkvm *vm, const struct kvm_irqfd *args);
 void mkvm_eventfds_destroy(struct mkvm *vm);
+int mkvm_eventfd_init(void);
+void mkvm_eventfd_exit(void);
 void mkvm_irqfd_ack(struct mkvm *vm, unsigned int ioapic_pin);
 
 /* ---- irq_routing.c: GSIs, KVM_IRQ_LINE, KVM_SIGNAL_MSI ---- */

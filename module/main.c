@@ -45,9 +45,12 @@ static int __init mkvm_init(void)
 	mkvm_xsave_init();
 	mkvm_kvmclock_ok = mkvm_kvmclock_setup();
 
-	r = mkvm_virt_init();
+	r = mkvm_eventfd_init();
 	if (r)
 		goto unsetup;
+	r = mkvm_virt_init();
+	if (r)
+		goto eventfd;
 
 	mkvm_debugfs_init();
 
@@ -74,6 +77,8 @@ static int __init mkvm_init(void)
 debugfs:
 	mkvm_debugfs_exit();
 	mkvm_virt_exit();
+eventfd:
+	mkvm_eventfd_exit();
 unsetup:
 	mkvm_ops->hardware_unsetup();
 	return r;
@@ -85,6 +90,7 @@ static void __exit mkvm_exit(void)
 	mkvm_dev_exit();
 	mkvm_debugfs_exit();
 	mkvm_virt_exit();
+	mkvm_eventfd_exit();
 	mkvm_ops->hardware_unsetup();
 }
 

@@ -37,6 +37,24 @@
  * ones with nothing write-protected: the first clear does that, page by
  * page (kvm_main.c kvm_clear_dirty_log_protect()).
  *
+ * Resources (Documentation/security.md): a slot has at most
+ * MKVM_MEM_MAX_NR_PAGES pages (KVM's bound), and its per-page state is an
+ * xarray filled as pages are pinned, so creating a huge slot over memory
+ * that is never touched costs nothing. Long-term pins are charged to the
+ * VMM's RLIMIT_MEMLOCK (account_locked_vm(), as VFIO charges its DMA
+ * pins; CAP_IPC_LOCK exempts), so a process cannot pin more of the host
+ * than it may mlock(): past the limit KVM_RUN fails with ENOMEM and the
+ * kernel log says which limit to raise. Pages are unpinned dirty when the
+ * slot is writable (the guest may have written them behind the page
+ * cache's back).
+ *
+ * Sleeping: pinning may wait for a userfaultfd handler or a FUSE server
+ * for as long as they like, so it runs without @mmu_lock (a mutex every
+ * vCPU's faults take); the fault then takes the lock again and keeps the
+ * page only if no slot changed meanwhile (@slots_gen), as KVM's
+ * mmu_invalidate_seq check. KVM_CLEAR_DIRTY_LOG copies its bitmap in
+ * before taking the lock.
+ *
  * Non-goals for now: MMU notifiers (pages stay pinned; see
  * Documentation/architecture.md), the dirty ring, 32-bit (compat)
  * KVM_GET_DIRTY_LOG and KVM_CLEAR_DIRTY_LOG.
@@ -45,30 +63,73 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <linux/xarray.h>
 #include <linux/io.h>
 
 #include "minikvm.h"
 #include "arch_ops.h"
 #include "mmu.h"
 
-/* Unpin every page of the slot; the (now empty) array stays for reuse. */
-static void mkvm_slot_unpin_all(struct mkvm_memslot *slot)
-{
-	u64 i;
+/* Pins are charged to the VMM's locked_vm this many pages at a time. */
+#define MKVM_PIN_CHUNK	512UL
 
-	if (!slot->pages)
-		return;
-	for (i = 0; i < slot->npages; i++) {
-		if (slot->pages[i])
-			unpin_user_page(slot->pages[i]);
-		slot->pages[i] = NULL;
+/*
+ * Count one more pinned page against the VMM's RLIMIT_MEMLOCK. Charged
+ * ahead in chunks, because account_locked_vm() takes the mmap lock for
+ * writing; the last pages below the limit are charged one by one.
+ */
+static int mkvm_account_pin(struct mkvm *vm)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	if (vm->pinned >= vm->charged) {
+		if (!account_locked_vm(vm->mm, MKVM_PIN_CHUNK, true)) {
+			vm->charged += MKVM_PIN_CHUNK;
+		} else if (!account_locked_vm(vm->mm, 1, true)) {
+			vm->charged++;
+		} else {
+			pr_warn_ratelimited("minikvm: guest memory pinned by %s[%d] reached RLIMIT_MEMLOCK (%lu KiB): raise it (ulimit -l) or grant CAP_IPC_LOCK\n",
+					    current->comm, task_pid_nr(current),
+					    vm->charged << (PAGE_SHIFT - 10));
+			return -ENOMEM;
+		}
+	}
+	vm->pinned++;
+	return 0;
+}
+
+/* @n pages were unpinned: give back whole chunks no longer needed. */
+static void mkvm_unaccount_pins(struct mkvm *vm, unsigned long n)
+{
+	unsigned long keep;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	vm->pinned -= n;
+	keep = round_up(vm->pinned, MKVM_PIN_CHUNK);
+	if (vm->charged > keep) {
+		account_locked_vm(vm->mm, vm->charged - keep, false);
+		vm->charged = keep;
 	}
 }
 
-static void mkvm_slot_free(struct mkvm_memslot *slot)
+/* Unpin every page of the slot; the (now empty) xarray stays for reuse. */
+static void mkvm_slot_unpin_all(struct mkvm *vm, struct mkvm_memslot *slot)
 {
-	mkvm_slot_unpin_all(slot);
-	kvfree(slot->pages);
+	bool dirty = !(slot->flags & KVM_MEM_READONLY);
+	unsigned long idx, n = 0;
+	struct page *page;
+
+	xa_for_each(&slot->pages, idx, page) {
+		unpin_user_pages_dirty_lock(&page, 1, dirty);
+		n++;
+	}
+	xa_destroy(&slot->pages);
+	mkvm_unaccount_pins(vm, n);
+}
+
+static void mkvm_slot_free(struct mkvm *vm, struct mkvm_memslot *slot)
+{
+	if (slot->npages)
+		mkvm_slot_unpin_all(vm, slot);
 	kvfree(slot->dirty_bitmap);
 	memset(slot, 0, sizeof(*slot));
 }
@@ -134,7 +195,7 @@ static void mkvm_slot_zap(struct mkvm *vm, struct mkvm_memslot *slot)
 	mkvm_ops->unmap_range(vm, slot->base_gfn, slot->npages);
 	/* Running vCPUs leave guest mode and see the new generation. */
 	mkvm_flush_remote_tlbs(vm);
-	mkvm_slot_unpin_all(slot);
+	mkvm_slot_unpin_all(vm, slot);
 }
 
 static bool mkvm_overlaps(struct mkvm *vm, int id, u64 gfn, u64 npages)
@@ -187,6 +248,9 @@ int mkvm_set_memory_region(struct mkvm *vm,
 	    !access_ok((void __user *)(unsigned long)mem->userspace_addr,
 		       mem->memory_size))
 		return -EINVAL;
+	/* KVM's bound: the per-page state of a slot stays addressable. */
+	if (npages > MKVM_MEM_MAX_NR_PAGES)
+		return -EINVAL;
 	/* The guest's physical address width is the host's (CPUID 8000_0008). */
 	if (mem->guest_phys_addr + mem->memory_size >
 	    BIT_ULL(boot_cpu_data.x86_phys_bits))
@@ -195,6 +259,8 @@ int mkvm_set_memory_region(struct mkvm *vm,
 	mutex_lock(&vm->lock);
 	mutex_lock(&vm->mmu_lock);
 	slot = &vm->slots[id];
+	/* A fault that pinned without the lock must look again. */
+	vm->slots_gen++;
 
 	if (!npages) {
 		/* Delete: KVM refuses to delete a slot that does not exist. */
@@ -203,7 +269,7 @@ int mkvm_set_memory_region(struct mkvm *vm,
 			goto out;
 		}
 		mkvm_slot_zap(vm, slot);
-		mkvm_slot_free(slot);
+		mkvm_slot_free(vm, slot);
 		goto out;
 	}
 
@@ -246,13 +312,7 @@ int mkvm_set_memory_region(struct mkvm *vm,
 	if (r)
 		goto out;
 
-	slot->pages = kvcalloc(npages, sizeof(*slot->pages),
-			       GFP_KERNEL_ACCOUNT);
-	if (!slot->pages) {
-		mkvm_slot_set_logging(vm, slot, npages, false);
-		r = -ENOMEM;
-		goto out;
-	}
+	xa_init(&slot->pages);
 	slot->base_gfn = gfn;
 	slot->npages = npages;
 	slot->userspace_addr = mem->userspace_addr;
@@ -286,103 +346,141 @@ struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm *vm, u64 gfn)
 	return NULL;
 }
 
-/**
- * mkvm_slot_pin() - pin the host page behind a guest frame
- * @vm:    the VM
- * @slot:  the slot holding @gfn
- * @gfn:   the guest frame
- * @write: unused for now: writable slots are always pinned writable, so
- *	   copy-on-write is broken once, before the guest can see the page
- * @page:  the pinned page
- *
- * The pin lasts until the slot is deleted, moved, or the VM destroyed.
- * VM_IO/VM_PFNMAP memory cannot be pinned with FOLL_LONGTERM, so such
- * slots fail here with -EFAULT, which KVM_RUN reports to userspace.
- *
- * Context: vm->mmu_lock held; current->mm is the VM's mm. May sleep.
- * Return: 0 or a negative errno.
+/*
+ * Pin @n pages of the VMM's memory at @hva, long term. Called without
+ * mmu_lock: it may sleep as long as userfaultfd or FUSE make it.
  */
-int mkvm_slot_pin(struct mkvm *vm, struct mkvm_memslot *slot, u64 gfn,
-		  bool write, struct page **page)
+static long mkvm_pin_hva(unsigned long hva, unsigned long n, bool writable,
+			 struct page **pages)
 {
-	u64 idx = gfn - slot->base_gfn;
-	unsigned long hva = slot->userspace_addr + (idx << PAGE_SHIFT);
-	unsigned int flags = FOLL_LONGTERM;
-	long n;
+	unsigned int flags = FOLL_LONGTERM | (writable ? FOLL_WRITE : 0);
+	struct page *tmp;
+	long r;
 
-	lockdep_assert_held(&vm->mmu_lock);
-	if (slot->pages[idx]) {
-		*page = slot->pages[idx];
-		return 0;
-	}
-	if (!(slot->flags & KVM_MEM_READONLY))
-		flags |= FOLL_WRITE;
 	/* The _unlocked variant refuses FOLL_LONGTERM on 6.1; _fast takes it. */
-	n = pin_user_pages_fast(hva, 1, flags, page);
-	if (n != 1) {
-		/*
-		 * A FOLL_LONGTERM pin faults with the mmap lock held and no
-		 * way to drop it, so a page that userfaultfd must supply
-		 * (another thread's UFFDIO_COPY) is SIGBUS to it. Fault it in
-		 * first through the path that may wait for the userfault, as
-		 * KVM's hva_to_pfn() does, then pin what is now present.
-		 */
-		struct page *tmp;
-
-		if (get_user_pages_unlocked(hva, 1, &tmp, flags & FOLL_WRITE) != 1)
-			return n < 0 ? n : -EFAULT;
-		put_page(tmp);
-		n = pin_user_pages_fast(hva, 1, flags, page);
-		if (n != 1)
-			return n < 0 ? n : -EFAULT;
-	}
-	slot->pages[idx] = *page;
-	return 0;
+	r = pin_user_pages_fast(hva, n, flags, pages);
+	if (r == n)
+		return 0;
+	if (r > 0)
+		unpin_user_pages(pages, r);
+	if (n > 1)
+		return -EFAULT;
+	/*
+	 * A FOLL_LONGTERM pin faults with the mmap lock held and no way to
+	 * drop it, so a page that userfaultfd must supply (another thread's
+	 * UFFDIO_COPY) is SIGBUS to it. Fault it in first through the path
+	 * that may wait for the userfault, as KVM's hva_to_pfn() does, then
+	 * pin what is now present.
+	 */
+	if (get_user_pages_unlocked(hva, 1, &tmp, flags & FOLL_WRITE) != 1)
+		return r < 0 ? r : -EFAULT;
+	put_page(tmp);
+	r = pin_user_pages_fast(hva, 1, flags, pages);
+	if (r == 1)
+		return 0;
+	return r < 0 ? r : -EFAULT;
 }
 
-/**
- * mkvm_slot_pin_2m() - pin a whole 2 MiB guest region backed by a huge page
- * @vm:   the VM
- * @slot: the slot holding @gfn
- * @gfn:  the faulting guest frame, already pinned by mkvm_slot_pin()
- * @hpa:  the host physical address of the 2 MiB region, on success
+/*
+ * Make pages [@idx, @idx + @n) of @slot pinned. Drops and retakes
+ * vm->mmu_lock around the pinning (see the top of this file); returns
+ * -EAGAIN when a slot changed meanwhile, so the caller starts over.
+ * Pages another vCPU pinned meanwhile are kept and ours dropped.
  *
- * The second-level tables can map the 2 MiB-aligned region around @gfn
- * with one leaf when: the region lies inside @slot; the VMM's addresses
- * for it are 2 MiB aligned too; and the page behind @gfn belongs to a
- * compound page of at least 2 MiB (a transparent or hugetlbfs huge page),
- * so the other 511 pages are already in memory - pinning them allocates
- * nothing. They are pinned here (into slot->pages, so deletion unpins them
- * as any other) and must be physically contiguous and 2 MiB aligned.
- *
- * Context: vm->mmu_lock held; current->mm is the VM's mm. May sleep.
- * Return: true when the region can be mapped as one 2 MiB leaf.
+ * Context: vm->mmu_lock held on entry and on return; may sleep.
  */
-bool mkvm_slot_pin_2m(struct mkvm *vm, struct mkvm_memslot *slot, u64 gfn,
-		      phys_addr_t *hpa)
+static int mkvm_slot_populate(struct mkvm *vm, struct mkvm_memslot *slot,
+			      u64 idx, unsigned long n)
+{
+	bool writable = !(slot->flags & KVM_MEM_READONLY);
+	unsigned long hva = slot->userspace_addr + idx * PAGE_SIZE, i;
+	u64 gen = vm->slots_gen;
+	struct page *one, **pages = &one;
+	int r = 0;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	if (n > 1) {
+		pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+		if (!pages)
+			return -ENOMEM;
+	}
+	mutex_unlock(&vm->mmu_lock);
+	r = mkvm_pin_hva(hva, n, writable, pages);
+	mutex_lock(&vm->mmu_lock);
+	if (r)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (r || vm->slots_gen != gen ||
+		    xa_load(&slot->pages, idx + i)) {
+			unpin_user_page(pages[i]);
+			continue;
+		}
+		r = mkvm_account_pin(vm);
+		if (!r) {
+			r = xa_err(xa_store(&slot->pages, idx + i, pages[i],
+					    GFP_KERNEL_ACCOUNT));
+			if (r)
+				mkvm_unaccount_pins(vm, 1);
+		}
+		if (r)
+			unpin_user_page(pages[i]);
+	}
+	if (!r && vm->slots_gen != gen)
+		r = -EAGAIN;
+out:
+	if (n > 1)
+		kvfree(pages);
+	return r;
+}
+
+/*
+ * Can the 2 MiB-aligned region around @gfn be one second-level leaf?
+ * Yes when: it lies inside @slot; the VMM's addresses for it are 2 MiB
+ * aligned too; the page behind @gfn (@page, pinned) belongs to a compound
+ * page of at least 2 MiB (a transparent or hugetlbfs huge page), so the
+ * other 511 pages are in memory already and pinning them allocates
+ * nothing; and, once all are pinned, they are physically contiguous and
+ * 2 MiB aligned.
+ *
+ * Context: vm->mmu_lock held; may drop it (-EAGAIN as above).
+ * Return: 1 and @hpa set when it can, 0 when it cannot, or an errno.
+ */
+static int mkvm_slot_pin_2m(struct mkvm *vm, struct mkvm_memslot *slot,
+			    u64 gfn, struct page *page, phys_addr_t *hpa)
 {
 	u64 first = ALIGN_DOWN(gfn, 512), idx = first - slot->base_gfn, i;
 	unsigned long hva = slot->userspace_addr + idx * PAGE_SIZE;
-	struct page *page = slot->pages[gfn - slot->base_gfn], *p;
 	unsigned long pfn0;
+	struct page *p;
+	int r;
 
 	lockdep_assert_held(&vm->mmu_lock);
 	if (first < slot->base_gfn ||
 	    first + 512 > slot->base_gfn + slot->npages ||
-	    !IS_ALIGNED(hva, SZ_2M) || !page || !PageCompound(page) ||
+	    !IS_ALIGNED(hva, SZ_2M) || !PageCompound(page) ||
 	    compound_order(compound_head(page)) < get_order(SZ_2M))
-		return false;
+		return 0;
 	for (i = 0; i < 512; i++)
-		if (mkvm_slot_pin(vm, slot, first + i, false, &p))
-			return false;
-	pfn0 = page_to_pfn(slot->pages[idx]);
-	if (!IS_ALIGNED(pfn0, 512))
-		return false;
-	for (i = 1; i < 512; i++)
-		if (page_to_pfn(slot->pages[idx + i]) != pfn0 + i)
-			return false;
+		if (!xa_load(&slot->pages, idx + i))
+			break;
+	if (i < 512) {
+		r = mkvm_slot_populate(vm, slot, idx, 512);
+		if (r == -EAGAIN || r == -ENOMEM)
+			return r;
+		if (r)
+			return 0;	/* not all there: 4 KiB pages will do */
+	}
+	p = xa_load(&slot->pages, idx);
+	pfn0 = p ? page_to_pfn(p) : 0;
+	if (!p || !IS_ALIGNED(pfn0, 512))
+		return 0;
+	for (i = 1; i < 512; i++) {
+		p = xa_load(&slot->pages, idx + i);
+		if (!p || page_to_pfn(p) != pfn0 + i)
+			return 0;
+	}
 	*hpa = PFN_PHYS(pfn0);
-	return true;
+	return 1;
 }
 
 /**
@@ -461,8 +559,14 @@ void mkvm_memslots_destroy(struct mkvm *vm)
 {
 	int i;
 
+	mutex_lock(&vm->mmu_lock);
 	for (i = 0; i < MKVM_NR_MEMSLOTS; i++)
-		mkvm_slot_free(&vm->slots[i]);
+		mkvm_slot_free(vm, &vm->slots[i]);
+	/* Chunks charged ahead of use go back too. */
+	if (vm->charged)
+		account_locked_vm(vm->mm, vm->charged, false);
+	vm->charged = 0;
+	mutex_unlock(&vm->mmu_lock);
 }
 
 /**
@@ -495,14 +599,21 @@ int mkvm_map_gpa(struct mkvm *vm, u64 gpa, bool write, bool huge_ok)
 	int r;
 
 	mutex_lock(&vm->mmu_lock);
+again:
 	slot = mkvm_gfn_to_slot(vm, gfn);
 	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
 		r = 0;
 		goto out;
 	}
-	r = mkvm_slot_pin(vm, slot, gfn, write, &page);
-	if (r)
-		goto out;
+	page = xa_load(&slot->pages, gfn - slot->base_gfn);
+	if (!page) {
+		r = mkvm_slot_populate(vm, slot, gfn - slot->base_gfn, 1);
+		if (r == -EAGAIN)
+			goto again;
+		if (r)
+			goto out;
+		page = xa_load(&slot->pages, gfn - slot->base_gfn);
+	}
 	writable = !(slot->flags & KVM_MEM_READONLY);
 	if (slot->dirty_bitmap) {
 		if (write)
@@ -512,10 +623,15 @@ int mkvm_map_gpa(struct mkvm *vm, u64 gpa, bool write, bool huge_ok)
 					    slot->dirty_bitmap);
 		huge_ok = false;
 	}
-	if (huge_ok && mkvm_slot_pin_2m(vm, slot, gfn, &hpa) &&
-	    !mkvm_mmu_map_2m(vm->mmu, ALIGN_DOWN(gpa, SZ_2M), hpa, writable)) {
-		r = 1;
-		goto out;
+	if (huge_ok) {
+		r = mkvm_slot_pin_2m(vm, slot, gfn, page, &hpa);
+		if (r == -EAGAIN)
+			goto again;
+		if (r < 0)
+			goto out;
+		if (r && !mkvm_mmu_map_2m(vm->mmu, ALIGN_DOWN(gpa, SZ_2M), hpa,
+					  writable))
+			goto out;	/* r == 1: mapped */
 	}
 	r = mkvm_mmu_map(vm->mmu, gpa & PAGE_MASK, page_to_phys(page),
 			 writable);
@@ -615,29 +731,33 @@ int mkvm_clear_dirty_log(struct mkvm *vm, struct kvm_clear_dirty_log *log)
 
 	if (as || id >= MKVM_NR_MEMSLOTS || (log->first_page & 63))
 		return -EINVAL;
+	/*
+	 * The copy may fault (userfaultfd, FUSE) and wait: it happens before
+	 * mmu_lock, sized by the request, and the range is checked against
+	 * the slot under the lock afterwards. The bound is KVM's slot size.
+	 */
+	if (log->num_pages > MKVM_MEM_MAX_NR_PAGES)
+		return -EINVAL;
+	n = BITS_TO_LONGS(log->num_pages);
+	mask = kvmalloc_array(max_t(size_t, n, 1), sizeof(long),
+			      GFP_KERNEL_ACCOUNT);
+	if (!mask)
+		return -ENOMEM;
+	if (copy_from_user(mask, log->dirty_bitmap, n * sizeof(long))) {
+		kvfree(mask);
+		return -EFAULT;
+	}
 	mutex_lock(&vm->mmu_lock);
 	slot = &vm->slots[id];
 	if (!slot->npages || !slot->dirty_bitmap) {
-		mutex_unlock(&vm->mmu_lock);
-		return -ENOENT;
+		r = -ENOENT;
+		goto out;
 	}
 	if (log->first_page > slot->npages ||
 	    log->num_pages > slot->npages - log->first_page ||
 	    (log->num_pages < slot->npages - log->first_page &&
 	     (log->num_pages & 63))) {
-		mutex_unlock(&vm->mmu_lock);
-		return -EINVAL;
-	}
-	/* Sized by the slot now; the copy may fault, which needs no mmu_lock. */
-	n = BITS_TO_LONGS(log->num_pages);
-	mask = kvmalloc_array(max_t(size_t, n, 1), sizeof(long),
-			      GFP_KERNEL_ACCOUNT);
-	if (!mask) {
-		mutex_unlock(&vm->mmu_lock);
-		return -ENOMEM;
-	}
-	if (copy_from_user(mask, log->dirty_bitmap, n * sizeof(long))) {
-		r = -EFAULT;
+		r = -EINVAL;
 		goto out;
 	}
 	for (i = 0; i < n; i++) {

@@ -53,8 +53,10 @@ struct dentry;
  * @npages:	Size in 4 KiB pages.
  * @userspace_addr: Where the VMM mapped the memory (page aligned).
  * @flags:	KVM_MEM_READONLY, KVM_MEM_LOG_DIRTY_PAGES or 0.
- * @pages:	The host page pinned for each guest page, NULL until the
- *		guest first touches it (memslot.c); unpinned on delete.
+ * @pages:	The host page pinned for each guest page, by page index in
+ *		the slot; absent until the guest first touches it
+ *		(memslot.c), so a huge slot costs nothing until used.
+ *		Unpinned on delete.
  * @dirty_bitmap: With KVM_MEM_LOG_DIRTY_PAGES, one bit per page written
  *		since the last KVM_GET_DIRTY_LOG (memslot.c); else NULL.
  *		Bits are set with set_bit() under @mmu_lock and collected
@@ -62,12 +64,18 @@ struct dentry;
  *
  * Slots are changed and read under struct mkvm's @mmu_lock.
  */
+/*
+ * The most pages one slot may have: KVM's KVM_MEM_MAX_NR_PAGES on x86
+ * (8 TiB), which keeps every per-page index an unsigned int.
+ */
+#define MKVM_MEM_MAX_NR_PAGES	((1UL << 31) - 1)
+
 struct mkvm_memslot {
 	u64 base_gfn;
 	u64 npages;
 	unsigned long userspace_addr;
 	u32 flags;
-	struct page **pages;
+	struct xarray pages;
 	unsigned long *dirty_bitmap;
 };
 
@@ -165,7 +173,9 @@ struct mkvm_vcpu_msrs {
  * @pic:	The inert 8259 pair (x86/pic.c).
  * @routing:	The GSI routing table, RCU-read by mkvm_set_irq().
  * @irqfds:	[irq_lock + irqfd_lock] Assigned irqfds (eventfd.c).
- * @irqfd_lock:	Protects @irqfds against the EOI (resample) path.
+ * @irqfd_lock:	Protects @irqfds against the EOI (resample) path and an
+ *		eventfd's EPOLLHUP (eventfd.c).
+ * @nr_irqfds:	[irqfd_lock] Entries on @irqfds (debugfs).
  * @ioeventfds:	[irq_lock] Assigned ioeventfds (eventfd.c).
  * @clock_lock:	Protects the @clock_offset / master pair (x86/kvmclock.c).
  * @clock_stable: [c] The host TSC is stable: all vCPUs publish the master
@@ -179,6 +189,12 @@ struct mkvm_vcpu_msrs {
  *		TSC synchronisation of vCPUs created together).
  * @max_vcpu_ids: [lock] KVM_CAP_MAX_VCPU_ID: vCPU ids must be below it;
  *		0 = not set (MKVM_MAX_VCPUS).
+ * @slots_gen:	[m] Bumped by every change of @slots: a fault that pinned
+ *		a page without @mmu_lock checks it before using the page.
+ * @pinned:	[m] Guest pages pinned, all slots (memslot.c).
+ * @charged:	[m] Pages charged to @mm's locked_vm for them
+ *		(account_locked_vm(), RLIMIT_MEMLOCK); a little ahead of
+ *		@pinned, in chunks.
  * @manual_dirty_log_protect: [lock + mmu_lock to write, either to read]
  *		KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 flags (memslot.c):
  *		KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE, KVM_DIRTY_LOG_INITIALLY_SET.
@@ -191,6 +207,9 @@ struct mkvm {
 	struct mutex lock;		/* see @lock above */
 	struct mutex mmu_lock;		/* see @mmu_lock above */
 	struct mkvm_memslot slots[MKVM_NR_MEMSLOTS];
+	u64 slots_gen;
+	unsigned long pinned;
+	unsigned long charged;
 	struct mkvm_vcpu *vcpus[MKVM_MAX_VCPUS];
 	unsigned int nr_vcpus;
 	atomic_t tlb_gen;
@@ -204,6 +223,7 @@ struct mkvm {
 	struct mkvm_irq_routing __rcu *routing;
 	struct list_head irqfds;
 	spinlock_t irqfd_lock;		/* see @irqfd_lock above */
+	unsigned int nr_irqfds;
 	struct list_head ioeventfds;
 	spinlock_t clock_lock;		/* see @clock_lock above */
 	bool clock_stable;
@@ -222,6 +242,20 @@ static inline bool mkvm_irqchip_in_kernel(struct mkvm *vm)
 	/* Pairs with smp_store_release() in mkvm_create_irqchip(). */
 	return smp_load_acquire(&vm->ioapic);
 }
+
+/**
+ * struct mkvm_debugregs - the guest's debug registers (x86/debugreg.c)
+ * @db:     DR0-DR3
+ * @dr6:    DR6
+ * @dr7:    DR7
+ * @loaded: @db is in the physical DR0-DR3 for this entry
+ */
+struct mkvm_debugregs {
+	unsigned long db[4];
+	unsigned long dr6;
+	unsigned long dr7;
+	bool loaded;
+};
 
 /**
  * struct mkvm_vcpu - one virtual CPU
@@ -280,7 +314,9 @@ static inline bool mkvm_irqchip_in_kernel(struct mkvm *vm)
  * @nmi_masked:	[u] An injected NMI's handler has not executed IRET yet.
  * @clock_cpu:	The CPU the kvmclock record was last published from
  *		(unstable hosts only; x86/kvmclock.c), or -1.
+ * @dr:		[u] The guest's debug registers (x86/debugreg.c).
  */
+
 struct mkvm_vcpu {
 	struct mkvm *vm;
 	unsigned int id;
@@ -318,6 +354,7 @@ struct mkvm_vcpu {
 	unsigned long requests;
 	bool nmi_masked;
 	int clock_cpu;
+	struct mkvm_debugregs dr;
 };
 
 /* vcpu->requests bits: MKVM_REQ_EVENT (irq.h) is bit 0. */
@@ -328,6 +365,9 @@ static inline void mkvm_stat_inc(struct mkvm_vcpu *vcpu, enum mkvm_stat s)
 {
 	WRITE_ONCE(vcpu->stat[s], vcpu->stat[s] + 1);
 }
+
+/* vcpu.c */
+bool mkvm_report_failed_entry(struct mkvm_vcpu *vcpu, const char *why);
 
 /* xfer.c */
 int mkvm_xfer_init(struct mkvm_vcpu *vcpu);
@@ -346,10 +386,6 @@ int mkvm_set_memory_region(struct mkvm *vm,
 			   const struct kvm_userspace_memory_region *mem);
 void mkvm_memslots_destroy(struct mkvm *vm);
 struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm *vm, u64 gfn);
-int mkvm_slot_pin(struct mkvm *vm, struct mkvm_memslot *slot, u64 gfn,
-		  bool write, struct page **page);
-bool mkvm_slot_pin_2m(struct mkvm *vm, struct mkvm_memslot *slot, u64 gfn,
-		      phys_addr_t *hpa);
 int mkvm_read_guest(struct mkvm *vm, u64 gpa, void *buf, unsigned int len);
 int mkvm_write_guest(struct mkvm *vm, u64 gpa, const void *buf,
 		     unsigned int len);
@@ -429,6 +465,31 @@ void mkvm_vcpu_msrs_reset(struct mkvm_vcpu *vcpu);
 void mkvm_vcpu_get_fpu(struct mkvm_vcpu *vcpu, struct kvm_fpu *fpu);
 int mkvm_vcpu_set_fpu(struct mkvm_vcpu *vcpu, const struct kvm_fpu *fpu);
 
+/* x86/hypercall.c */
+void mkvm_emulate_hypercall(struct mkvm_vcpu *vcpu);
+
+/* x86/debugreg.c */
+void mkvm_dr_reset(struct mkvm_vcpu *vcpu);
+int mkvm_emulate_mov_dr(struct mkvm_vcpu *vcpu, unsigned int dr,
+			unsigned int gpr, bool to_dr);
+void mkvm_dr_enter(struct mkvm_vcpu *vcpu, bool load_dr6);
+void mkvm_dr_exit(struct mkvm_vcpu *vcpu);
+void mkvm_vcpu_get_debugregs(struct mkvm_vcpu *vcpu, struct kvm_debugregs *d);
+int mkvm_vcpu_set_debugregs(struct mkvm_vcpu *vcpu,
+			    const struct kvm_debugregs *d);
+
+/* kvm_regs fields by x86 register encoding (SDM Vol. 2A Table 2-2). */
+static inline u64 *mkvm_gpr(struct kvm_regs *r, unsigned int n)
+{
+	u64 *map[16] = {
+		&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp, &r->rsi,
+		&r->rdi, &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13,
+		&r->r14, &r->r15,
+	};
+
+	return map[n & 15];
+}
+
 /* x86/mmio.c */
 void mkvm_guest_walk_env(struct mkvm_vcpu *vcpu, const struct kvm_sregs *s,
 			 struct mkvm_walk_env *env);
@@ -437,6 +498,8 @@ int mkvm_handle_mmio(struct mkvm_vcpu *vcpu, u64 gpa, bool write);
 #define MKVM_PFEC_NONE	U32_MAX
 int mkvm_inject_walk_fault(struct mkvm_vcpu *vcpu, int err, u64 gva, u32 ec);
 void mkvm_complete_mmio_read(struct mkvm_vcpu *vcpu);
+int mkvm_fetch_mov_crdr(struct mkvm_vcpu *vcpu, u8 *op, unsigned int *cr,
+			unsigned int *gpr);
 
 /* x86/pio.c */
 bool mkvm_pio_in_kernel(struct mkvm_vcpu *vcpu, bool in, unsigned int size,
@@ -468,6 +531,7 @@ void mkvm_virt_exit(void);
 int mkvm_virt_get(void);
 void mkvm_virt_put(void);
 void mkvm_virt_show(struct seq_file *m);
+bool mkvm_virt_rebooting(void);
 
 /* debugfs.c */
 void mkvm_debugfs_init(void);

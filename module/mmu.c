@@ -207,7 +207,18 @@ void mkvm_mmu_unmap(struct mkvm_mmu *mmu, u64 gfn, u64 npages)
 			      PAGE_SIZE * MKVM_MMU_HUGE_PAGES;
 			continue;
 		}
-		if (pt && mmu->fmt->present(pt[mkvm_mmu_index(gpa, 1)])) {
+		if (!pt) {
+			/*
+			 * No page table: nothing mapped in these 2 MiB. (A
+			 * slot may span a TiB; page by page took minutes.)
+			 */
+			gpa = ALIGN_DOWN(gpa, PAGE_SIZE * MKVM_MMU_HUGE_PAGES) +
+			      PAGE_SIZE * MKVM_MMU_HUGE_PAGES;
+			if (IS_ALIGNED(gpa, SZ_1G))
+				cond_resched();
+			continue;
+		}
+		if (mmu->fmt->present(pt[mkvm_mmu_index(gpa, 1)])) {
 			WRITE_ONCE(pt[mkvm_mmu_index(gpa, 1)], 0);
 			mmu->pages_4k--;
 		}
@@ -251,6 +262,8 @@ bool mkvm_mmu_wrprotect(struct mkvm_mmu *mmu, u64 gfn, u64 npages)
 			/* No page table: nothing mapped in these 2 MiB. */
 			gpa = ALIGN_DOWN(gpa, PAGE_SIZE * MKVM_MMU_HUGE_PAGES) +
 			      PAGE_SIZE * MKVM_MMU_HUGE_PAGES;
+			if (IS_ALIGNED(gpa, SZ_1G))
+				cond_resched();
 			continue;
 		}
 		e = &pt[mkvm_mmu_index(gpa, 1)];

@@ -35,6 +35,7 @@
 #include <linux/file.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/ratelimit.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -43,6 +44,37 @@
 #include "minikvm.h"
 #include "arch_ops.h"
 #include "compat.h"
+
+/*
+ * A failed VM entry is the VMM's doing (bad KVM_SET_SREGS state, mostly)
+ * and a loop of KVM_RUN repeats it at will, so the full VMCS/VMCB dump is
+ * off by default, as KVM's kvm_intel.dump_invalid_vmcs and
+ * kvm_amd.dump_invalid_vmcb, and the one line that replaces it is rate
+ * limited.
+ */
+static bool dump_invalid_state;
+module_param(dump_invalid_state, bool, 0644);
+MODULE_PARM_DESC(dump_invalid_state,
+		 "Print the VMCS/VMCB when a VM entry fails its checks (default: off)");
+
+/**
+ * mkvm_report_failed_entry() - say that a VM entry failed, once in a while
+ * @vcpu: the vCPU
+ * @why:  which checks failed
+ *
+ * Return: true when the caller should print the VMCS/VMCB now.
+ */
+bool mkvm_report_failed_entry(struct mkvm_vcpu *vcpu, const char *why)
+{
+	static DEFINE_RATELIMIT_STATE(rs, 5 * HZ, 3);
+
+	if (!__ratelimit(&rs))
+		return false;
+	if (!READ_ONCE(dump_invalid_state))
+		pr_warn("vCPU %u: %s (minikvm.dump_invalid_state=1 prints the state)\n",
+			vcpu->id, why);
+	return READ_ONCE(dump_invalid_state);
+}
 
 static inline struct mkvm_vcpu *preempt_to_vcpu(struct preempt_notifier *pn)
 {
@@ -322,6 +354,22 @@ static long mkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		r = mkvm_vcpu_set_xcrs(vcpu, &x);
 		break;
 	}
+	case KVM_GET_DEBUGREGS: {
+		struct kvm_debugregs d;
+
+		mkvm_vcpu_get_debugregs(vcpu, &d);
+		r = copy_to_user(argp, &d, sizeof(d)) ? -EFAULT : 0;
+		break;
+	}
+	case KVM_SET_DEBUGREGS: {
+		struct kvm_debugregs d;
+
+		r = -EFAULT;
+		if (copy_from_user(&d, argp, sizeof(d)))
+			break;
+		r = mkvm_vcpu_set_debugregs(vcpu, &d);
+		break;
+	}
 	case KVM_GET_MP_STATE: {
 		struct kvm_mp_state mp = {
 			.mp_state = mkvm_vcpu_get_mp_state(vcpu),
@@ -482,6 +530,7 @@ int mkvm_vcpu_create(struct mkvm *vm, unsigned long id)
 	if (r)
 		goto free;
 	mkvm_vcpu_msrs_reset(vcpu);
+	mkvm_dr_reset(vcpu);
 
 	mutex_lock(&vm->lock);
 	r = -EINVAL;

@@ -198,16 +198,32 @@ static int mkvm_cpu_offline(unsigned int cpu)
 	return 0;
 }
 
+/**
+ * mkvm_virt_rebooting() - is the machine going down?
+ *
+ * Set before the reboot notifier's IPIs turn VMX/SVM off on each CPU. A
+ * vCPU thread that reads false with interrupts disabled cannot have lost
+ * VMX/SVM on its CPU yet (that IPI waits for its interrupts), so the
+ * world switch that follows is safe; one that reads true must not enter.
+ *
+ * Return: true once a reboot has started.
+ */
+bool mkvm_virt_rebooting(void)
+{
+	return READ_ONCE(mkvm_rebooting);
+}
+
 /*
  * Reboot: switch every CPU off while they are all still running normally,
- * and refuse new VMs from now on. Existing VMs simply fail their next entry
- * (later changes check mkvm_rebooting in the run loop).
+ * and refuse new VMs from now on. Existing vCPUs fail their next KVM_RUN
+ * with -EIO (mkvm_virt_rebooting(), checked by both vendors' run loops
+ * with interrupts off).
  */
 static int mkvm_reboot(struct notifier_block *nb, unsigned long code, void *p)
 {
 	cpus_read_lock();
 	mutex_lock(&mkvm_virt_lock);
-	mkvm_rebooting = true;
+	WRITE_ONCE(mkvm_rebooting, true);
 	on_each_cpu(mkvm_disable_ipi, NULL, 1);
 	mutex_unlock(&mkvm_virt_lock);
 	cpus_read_unlock();

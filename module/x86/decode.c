@@ -386,3 +386,51 @@ u64 mkvm_insn_read_result(const struct mkvm_insn *insn, u64 old_value,
 		return v;
 	}
 }
+
+/**
+ * mkvm_decode_mov_crdr() - decode MOV to/from a control or debug register
+ * @bytes: the instruction bytes at CS:RIP
+ * @count: how many of them could be read
+ * @mode:  the code segment's mode (mkvm_cpu_mode())
+ * @op:    set to the second opcode byte: 20h (MOV r, CRn), 21h (MOV r,
+ *         DRn), 22h (MOV CRn, r) or 23h (MOV DRn, r)
+ * @cr:    set to the control or debug register, REX.R included (0-15)
+ * @gpr:   set to the general register, REX.B included (0-15)
+ *
+ * SDM Vol. 2B "MOV - Move to/from Control Registers" and "... Debug
+ * Registers": 0F 20-23 /r, where ModRM.mod is ignored (the operand is
+ * always a register) and legacy prefixes change nothing. For exits that
+ * do not say which registers (SVM without DecodeAssists, APM Vol. 2
+ * 15.33).
+ *
+ * Return: the instruction's length, or -EINVAL if the bytes are not one
+ * of these four instructions.
+ */
+int mkvm_decode_mov_crdr(const u8 *bytes, unsigned int count,
+			 enum mkvm_cpu_mode mode, u8 *op, unsigned int *cr,
+			 unsigned int *gpr)
+{
+	unsigned int i, rex = 0;
+
+	for (i = 0; i < count && i < MKVM_INSN_MAX_LEN; i++) {
+		switch (bytes[i]) {
+		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64:
+		case 0x65: case 0x66: case 0x67: case 0xf0: case 0xf2:
+		case 0xf3:
+			rex = 0;	/* REX counts only right before 0F */
+			continue;
+		}
+		if (mode == MKVM_MODE_64 && (bytes[i] & 0xf0) == 0x40) {
+			rex = bytes[i];
+			continue;
+		}
+		break;
+	}
+	if (i + 3 > count || i + 3 > MKVM_INSN_MAX_LEN || bytes[i] != 0x0f ||
+	    bytes[i + 1] < 0x20 || bytes[i + 1] > 0x23)
+		return -EINVAL;
+	*op = bytes[i + 1];
+	*cr = ((bytes[i + 2] >> 3) & 7) | (rex & 4 ? 8 : 0);
+	*gpr = (bytes[i + 2] & 7) | (rex & 1 ? 8 : 0);
+	return i + 3;
+}

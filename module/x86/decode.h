@@ -100,5 +100,8 @@ int mkvm_decode_mmio(const u8 *bytes, unsigned int count,
 u64 mkvm_insn_write_data(const struct mkvm_insn *insn, u64 reg_value);
 u64 mkvm_insn_read_result(const struct mkvm_insn *insn, u64 old_value,
 			  u64 data);
+int mkvm_decode_mov_crdr(const u8 *bytes, unsigned int count,
+			 enum mkvm_cpu_mode mode, u8 *op, unsigned int *cr,
+			 unsigned int *gpr);
 
 #endif /* MKVM_X86_DECODE_H */

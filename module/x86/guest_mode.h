@@ -40,6 +40,7 @@
 #define MKVM_X86_GUEST_MODE_H
 
 #include <linux/kvm_host.h>
+#include <asm/mce.h>
 
 #include "../minikvm.h"
 
@@ -65,6 +66,31 @@ static __always_inline void mkvm_guest_exit_irqs(struct mkvm_vcpu *vcpu)
 	local_irq_disable();
 	guest_timing_exit_irqoff();
 	local_irq_enable();
+}
+
+/**
+ * mkvm_machine_check() - hand a machine check taken in the guest to the host
+ *
+ * A #MC while the guest ran is intercepted (SVM exception intercept 18,
+ * APM Vol. 2 15.12; VMX exception bitmap bit 18 or exit reason 41
+ * "VM-entry failure due to machine-check event", SDM Vol. 3C 26.8): the
+ * error is the host's hardware's, never the guest's to see. The host's
+ * handler is called by hand with a frame that says "user mode, interrupts
+ * on", as KVM's kvm_machine_check() does, so that it may kill the VMM
+ * thread or panic as it would for any other task.
+ *
+ * Context: interrupts off, right after the world switch.
+ */
+static __always_inline void mkvm_machine_check(void)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs regs = {
+		.cs = 3,
+		.flags = X86_EFLAGS_IF,
+	};
+
+	do_machine_check(&regs);
+#endif
 }
 
 #endif

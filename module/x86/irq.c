@@ -223,6 +223,7 @@ static bool mkvm_vcpu_has_events(struct mkvm_vcpu *vcpu)
 static void mkvm_vcpu_do_init(struct mkvm_vcpu *vcpu)
 {
 	mkvm_ops->vcpu_reset(vcpu);
+	mkvm_dr_reset(vcpu);
 	mkvm_lapic_reset(vcpu, true);
 	vcpu->nmi_masked = false;
 	vcpu->pending_io = false;

@@ -38,18 +38,6 @@
 #include "decode.h"
 #include "pgwalk.h"
 
-/* kvm_regs fields by x86 register encoding (SDM Vol. 2A Table 2-2). */
-static u64 *mkvm_gpr(struct kvm_regs *r, unsigned int n)
-{
-	u64 *map[16] = {
-		&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp, &r->rsi,
-		&r->rdi, &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13,
-		&r->r14, &r->r15,
-	};
-
-	return map[n & 15];
-}
-
 /*
  * Guest-physical reads for the walker. -EFAULT from the walker must mean
  * "the guest takes a #PF" and nothing else (mkvm_inject_walk_fault()), so
@@ -257,4 +245,37 @@ void mkvm_complete_mmio_read(struct mkvm_vcpu *vcpu)
 	reg = mkvm_gpr(&regs, insn->reg);
 	*reg = mkvm_insn_read_result(insn, *reg, data);
 	mkvm_ops->set_regs(vcpu, &regs);
+}
+
+/**
+ * mkvm_fetch_mov_crdr() - fetch and decode the MOV CR/DR at CS:RIP
+ * @vcpu: the vCPU, stopped at the instruction
+ * @op:   set to 20h-23h (mkvm_decode_mov_crdr())
+ * @cr:   set to the control or debug register
+ * @gpr:  set to the general register
+ *
+ * For SVM's CR and DR intercepts without DecodeAssists.
+ *
+ * Return: the instruction's length, or -EINVAL when the bytes at RIP could
+ * not be read or are not such a MOV (another vCPU rewrote them).
+ */
+int mkvm_fetch_mov_crdr(struct mkvm_vcpu *vcpu, u8 *op, unsigned int *cr,
+			unsigned int *gpr)
+{
+	struct mkvm_walk_env env;
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	u8 b[MKVM_INSN_MAX_LEN];
+	unsigned int done = 0;
+	enum mkvm_cpu_mode mode;
+	u32 ec;
+
+	mkvm_ops->get_regs(vcpu, &r);
+	mkvm_ops->get_sregs(vcpu, &s);
+	mode = mkvm_cpu_mode(s.cr0 & X86_CR0_PE, s.efer & EFER_LMA,
+			     r.rflags & X86_EFLAGS_VM, s.cs.l, s.cs.db);
+	mkvm_guest_walk_env(vcpu, &s, &env);
+	mkvm_read_gva(&env, mode == MKVM_MODE_64 ? r.rip : (u32)(s.cs.base + r.rip),
+		      MKVM_WALK_FETCH, b, sizeof(b), &done, &ec);
+	return mkvm_decode_mov_crdr(b, done, mode, op, cr, gpr);
 }

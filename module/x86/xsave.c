@@ -16,8 +16,17 @@
  *   guest's XCR0 differs, XSETBV it (SDM Vol. 1 13.3).
  * Exit (mkvm_fpu_exit()): XSETBV the host's XCR0 back, then XSAVE the
  * guest's state. XCR0 is switched even while the guest has CR4.OSXSAVE
- * clear: minikvm does not intercept CR4 writes, so a guest may set it in
- * the middle of a run and must then see its own XCR0, never the host's.
+ * clear: a guest may set it in the middle of a run (on VMX the CR4 write
+ * exits but is emulated at once) and must then see its own XCR0, never the
+ * host's.
+ *
+ * IA32_XSS: SVM cannot intercept XSAVES/XRSTORS (VMX can, and minikvm
+ * does not enable them there: #UD). A guest that executes them anyway
+ * would save or load the supervisor components the host's IA32_XSS
+ * enables (CET user state, PASID: the VMM thread's live registers), so
+ * where the host's IA32_XSS is not 0 it is 0 while the guest runs (SDM
+ * Vol. 1 13.12; KVM switches it too). PKRU needs nothing here: CR4.PKE is
+ * never the guest's (mkvm_cr4_allowed()), so RDPKRU/WRPKRU are #UD.
  * Saving and restoring under the host's XCR0 keeps the guest's upper YMM
  * halves intact even while its XCR0 hides them, as the hardware would.
  *
@@ -55,6 +64,8 @@
 
 /* The host's XCR0; 0 when the host does not use XSAVE. */
 static u64 mkvm_host_xcr0;
+/* The host's IA32_XSS (constant after boot); 0 without XSAVES. */
+static u64 mkvm_host_xss;
 
 /* What a guest may enable in XCR0: x87, SSE and AVX when the host has them. */
 u64 mkvm_supported_xcr0;
@@ -73,6 +84,8 @@ void mkvm_xsave_init(void)
 	    !boot_cpu_has(X86_FEATURE_OSXSAVE))
 		return;
 	mkvm_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	if (boot_cpu_has(X86_FEATURE_XSAVES))
+		mkvm_rdmsr(MSR_IA32_XSS, mkvm_host_xss);
 	mkvm_supported_xcr0 = mkvm_host_xcr0 &
 			      (XFEATURE_MASK_FP | XFEATURE_MASK_SSE |
 			       XFEATURE_MASK_YMM);
@@ -188,9 +201,13 @@ int mkvm_fpu_enter(struct mkvm_vcpu *vcpu)
 	if (!mkvm_host_xcr0)
 		return mkvm_fxrstor(vcpu->fpu);
 	r = mkvm_xrstor(vcpu->fpu, mkvm_supported_xcr0);
-	if (!r && vcpu->xcr0 != mkvm_host_xcr0)
+	if (r)
+		return r;
+	if (vcpu->xcr0 != mkvm_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
-	return r;
+	if (mkvm_host_xss)
+		mkvm_wrmsr(MSR_IA32_XSS, 0);
+	return 0;
 }
 
 /**
@@ -209,6 +226,8 @@ void mkvm_fpu_exit(struct mkvm_vcpu *vcpu)
 		asm volatile("fxsave64 %0" : "=m" (*(u8 (*)[512])vcpu->fpu));
 		return;
 	}
+	if (mkvm_host_xss)
+		mkvm_wrmsr(MSR_IA32_XSS, mkvm_host_xss);
 	if (vcpu->xcr0 != mkvm_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, mkvm_host_xcr0);
 	asm volatile("xsave64 %0"

@@ -451,6 +451,48 @@ static void test_helpers(void)
  * success decodes the same from exactly its length, and one byte less is
  * -EINVAL.
  */
+static int crdr(enum mkvm_cpu_mode m, unsigned int n, const u8 *b,
+		u8 *op, unsigned int *cr, unsigned int *gpr)
+{
+	return mkvm_decode_mov_crdr(b, n, m, op, cr, gpr);
+}
+
+static void test_mov_crdr(void)
+{
+	unsigned int cr, gpr;
+	u8 op;
+
+	t_begin("decode: MOV CR/DR (SVM without DecodeAssists)");
+	/* mov %dr7,%rax */
+	CHECK(crdr(MKVM_MODE_64, 3, (const u8[]){ 0x0f, 0x21, 0xf8 }, &op, &cr, &gpr) == 3);
+	CHECK(op == 0x21 && cr == 7 && gpr == 0);
+	/* mov %r9,%dr0: REX.B */
+	CHECK(crdr(MKVM_MODE_64, 4, (const u8[]){ 0x41, 0x0f, 0x23, 0xc1 }, &op, &cr, &gpr) == 4);
+	CHECK(op == 0x23 && cr == 0 && gpr == 9);
+	/* mov %rax,%cr4 */
+	CHECK(crdr(MKVM_MODE_64, 3, (const u8[]){ 0x0f, 0x22, 0xe0 }, &op, &cr, &gpr) == 3);
+	CHECK(op == 0x22 && cr == 4 && gpr == 0);
+	/* REX.R: CR12 / DR12, for the caller to refuse with #UD */
+	CHECK(crdr(MKVM_MODE_64, 4, (const u8[]){ 0x44, 0x0f, 0x22, 0xe0 }, &op, &cr, &gpr) == 4);
+	CHECK(cr == 12);
+	/* 32-bit code: 0x44 is INC %esp, not REX */
+	CHECK(crdr(MKVM_MODE_32, 4, (const u8[]){ 0x44, 0x0f, 0x22, 0xe0 }, &op, &cr, &gpr) < 0);
+	/* ModRM.mod is ignored: mod=00 still names a register */
+	CHECK(crdr(MKVM_MODE_32, 3, (const u8[]){ 0x0f, 0x23, 0x3b }, &op, &cr, &gpr) == 3);
+	CHECK(op == 0x23 && cr == 7 && gpr == 3);
+	/* a legacy prefix, then the instruction */
+	CHECK(crdr(MKVM_MODE_16, 4, (const u8[]){ 0x66, 0x0f, 0x21, 0xc1 }, &op, &cr, &gpr) == 4);
+	/* truncated, or not a MOV CR/DR at all */
+	CHECK(crdr(MKVM_MODE_64, 2, (const u8[]){ 0x0f, 0x21, 0xf8 }, &op, &cr, &gpr) < 0);
+	CHECK(crdr(MKVM_MODE_64, 3, (const u8[]){ 0x0f, 0x01, 0xd9 }, &op, &cr, &gpr) < 0);
+	CHECK(crdr(MKVM_MODE_64, 0, (const u8[]){ 0 }, &op, &cr, &gpr) < 0);
+	/* fifteen prefixes leave no room */
+	CHECK(crdr(MKVM_MODE_64, 15, (const u8[]){ 0x66, 0x66, 0x66, 0x66, 0x66,
+		   0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x0f, 0x21 },
+		   &op, &cr, &gpr) < 0);
+	t_end();
+}
+
 static void test_fuzz(void)
 {
 	static const u8 alphabet[] = {
@@ -520,5 +562,6 @@ void decode_tests(void)
 		check_bad(&bads[i]);
 	test_modes();
 	test_helpers();
+	test_mov_crdr();
 	test_fuzz();
 }

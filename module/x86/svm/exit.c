@@ -180,6 +180,79 @@ static int mkvm_svm_exit_xsetbv(struct mkvm_vcpu *vcpu)
 	return 1;
 }
 
+/*
+ * MOV to or from DR0-DR7 (APM Vol. 2 15.10): the exit code names the
+ * register and the direction; the general register comes from the
+ * instruction bytes, as EXITINFO1 has it only with DecodeAssists.
+ */
+static int mkvm_svm_exit_dr(struct mkvm_vcpu *vcpu, u64 code)
+{
+	unsigned int dr, gpr;
+	int len, vec;
+	u8 op;
+
+	len = mkvm_fetch_mov_crdr(vcpu, &op, &dr, &gpr);
+	if (len < 0 || (op != 0x21 && op != 0x23))
+		return mkvm_svm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+	if (dr > 7) {			/* REX.R: DR8-DR15 do not exist */
+		mkvm_svm_inject_exception(vcpu, X86_TRAP_UD, false, 0, 0);
+		return 1;
+	}
+	vec = mkvm_emulate_mov_dr(vcpu, (code - SVM_EXIT_READ_DR0) & 7, gpr,
+				  code >= SVM_EXIT_WRITE_DR0);
+	if (vec)
+		mkvm_svm_inject_exception(vcpu, vec, vec == GP_VECTOR, 0, 0);
+	else
+		mkvm_svm_skip(vcpu, len);
+	return 1;
+}
+
+/*
+ * MOV to CR4 (intercepted so that the guest cannot turn on features the
+ * host does not switch, PKE above all): the checks of SDM Vol. 3A 2.5 and
+ * 4.10.1 that the CPU would make, then the VMCB. LMSW and CLTS touch CR0
+ * only; MOV from CR4 does not exit.
+ */
+static int mkvm_svm_exit_cr4(struct mkvm_vcpu *vcpu)
+{
+	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
+	unsigned int cr, gpr;
+	struct kvm_regs regs;
+	bool lma = s->efer & EFER_LMA;
+	u64 val;
+	int len;
+	u8 op;
+
+	len = mkvm_fetch_mov_crdr(vcpu, &op, &cr, &gpr);
+	if (len < 0 || op != 0x22 || cr != 4)
+		return mkvm_svm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+	mkvm_ops->get_regs(vcpu, &regs);
+	val = *mkvm_gpr(&regs, gpr);
+	if (!(lma && (s->cs.attrib & SVM_SELECTOR_L_MASK)))
+		val = (u32)val;
+	if ((val & ~mkvm_cr4_allowed()) || (lma && !(val & X86_CR4_PAE)) ||
+	    ((val & X86_CR4_PCIDE) && !lma) ||
+	    ((val & ~s->cr4 & X86_CR4_PCIDE) && (s->cr3 & 0xfff))) {
+		mkvm_svm_inject_exception(vcpu, X86_TRAP_GP, true, 0, 0);
+		return 1;
+	}
+	/* PGE, PAE, PSE, SMEP, PCIDE change what the TLB may hold. */
+	if ((val ^ s->cr4) & (X86_CR4_PGE | X86_CR4_PAE | X86_CR4_PSE |
+			      X86_CR4_SMEP | X86_CR4_PCIDE))
+		to_svm(vcpu)->need_flush = true;
+	s->cr4 = val;
+	mkvm_svm_skip(vcpu, len);
+	return 1;
+}
+
+/* VMMCALL: KVM's hypercall ABI (x86/hypercall.c). */
+static int mkvm_svm_exit_vmmcall(struct mkvm_vcpu *vcpu)
+{
+	mkvm_emulate_hypercall(vcpu);
+	mkvm_svm_skip(vcpu, 3);		/* 0F 01 D9 */
+	return 1;
+}
+
 /**
  * mkvm_svm_dump_vmcb() - print the VMCB fields that explain a failed entry
  * @vcpu: the vCPU
@@ -268,16 +341,33 @@ int mkvm_svm_handle_exit(struct mkvm_vcpu *vcpu)
 	case SVM_EXIT_INVD:
 		mkvm_svm_skip(vcpu, 2);		/* 0F 08: caches are coherent */
 		return 1;
-	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_XSETBV:
+		return mkvm_svm_exit_xsetbv(vcpu);
 	case SVM_EXIT_VMMCALL:
+		return mkvm_svm_exit_vmmcall(vcpu);
+	case SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR7:
+	case SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR7:
+		return mkvm_svm_exit_dr(vcpu, code);
+	case SVM_EXIT_WRITE_CR4:
+		return mkvm_svm_exit_cr4(vcpu);
+	case SVM_EXIT_RDPMC:
+		/* No PMU is offered: RDPMC of any counter is #GP(0). */
+		mkvm_svm_inject_exception(vcpu, X86_TRAP_GP, true, 0, 0);
+		return 1;
+	case SVM_EXIT_EXCP_BASE + MC_VECTOR:
+		/* The host's handler ran already (vcpu.c). */
+		return 1;
+	case SVM_EXIT_VMRUN:
 	case SVM_EXIT_VMLOAD:
 	case SVM_EXIT_VMSAVE:
 	case SVM_EXIT_STGI:
 	case SVM_EXIT_CLGI:
 	case SVM_EXIT_SKINIT:
 	case SVM_EXIT_INVLPGA:
-	case SVM_EXIT_XSETBV:
-		return mkvm_svm_exit_xsetbv(vcpu);
+		/*
+		 * EFER.SVME is the host's (nested SVM is not offered): the
+		 * SVM instructions are #UD in the guest (APM Vol. 3).
+		 */
 	case SVM_EXIT_MONITOR:
 	case SVM_EXIT_MWAIT:
 		/* Not offered to the guest (CPUID says so): #UD. */
@@ -297,7 +387,8 @@ int mkvm_svm_handle_exit(struct mkvm_vcpu *vcpu)
 		run->exit_reason = KVM_EXIT_SHUTDOWN;
 		return 0;
 	case SVM_EXIT_ERR:
-		mkvm_svm_dump_vmcb(vcpu, "VMRUN failed its consistency checks");
+		if (mkvm_report_failed_entry(vcpu, "VMRUN failed its consistency checks"))
+			mkvm_svm_dump_vmcb(vcpu, "VMRUN failed its consistency checks");
 		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		run->fail_entry.hardware_entry_failure_reason = code;
 		run->fail_entry.cpu = raw_smp_processor_id();

@@ -136,6 +136,7 @@ int mkvm_svm_cpu_enable(void)
 	mkvm_wrmsr(MSR_EFER, efer | EFER_SVME);
 	mkvm_wrmsr(MSR_VM_HSAVE_PA,
 		   page_to_phys(this_cpu_read(mkvm_hsave_area)));
+	mkvm_svm_asid_cpu_enabled();
 	return 0;
 }
 

@@ -155,9 +155,30 @@ struct mkvm_svm_asid_state {
 static DEFINE_PER_CPU(struct mkvm_svm_asid_state, mkvm_svm_asids) = {
 	.generation = 1,
 	.next = 1,
-	/* kvm_amd or an earlier load of ours may have used low ASIDs. */
 	.flush_all = true,
 };
+
+/**
+ * mkvm_svm_asid_cpu_enabled() - SVM was just turned on for this CPU
+ *
+ * Whoever had SVM on this CPU since we last did (kvm_amd, or another
+ * hypervisor, whose guests' translations stay tagged with their ASIDs in
+ * the TLB: APM Vol. 2 15.16) may have used any ASID: start a new
+ * generation, so that every vCPU takes a fresh one, and flush all ASIDs
+ * at the next VMRUN. Once at module load was not enough: kvm_amd can run
+ * guests between two of our enables (6.12's enable_virt_at_load=0).
+ *
+ * Context: interrupts disabled, this CPU.
+ */
+void mkvm_svm_asid_cpu_enabled(void)
+{
+	struct mkvm_svm_asid_state *st = this_cpu_ptr(&mkvm_svm_asids);
+
+	lockdep_assert_irqs_disabled();
+	st->generation++;
+	st->next = 1;
+	st->flush_all = true;
+}
 
 /**
  * mkvm_svm_pick_asid() - give the vCPU a usable ASID on this CPU

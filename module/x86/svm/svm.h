@@ -98,6 +98,7 @@ void mkvm_svm_vm_destroy(struct mkvm *vm);
 void mkvm_svm_unmap_range(struct mkvm *vm, u64 gfn, u64 npages);
 int mkvm_svm_map_gpa(struct mkvm *vm, u64 gpa, bool write);
 void mkvm_svm_pick_asid(struct mkvm_vcpu *vcpu, int cpu);
+void mkvm_svm_asid_cpu_enabled(void);
 
 /* vcpu.c */
 int mkvm_svm_vcpu_create(struct mkvm_vcpu *vcpu);

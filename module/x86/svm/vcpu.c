@@ -12,8 +12,12 @@
  * resources or loop the CPU exits: every I/O port and MSR (all-ones
  * permission maps), CPUID, HLT, INVD, SHUTDOWN, physical INTR/NMI/SMI, all
  * SVM instructions (VMRUN must be intercepted - 15.5.1), MONITOR/MWAIT,
- * XSETBV, and the #AC/#DB exceptions, whose microcode-level loops could
- * otherwise hang the physical CPU (CVE-2015-5307, CVE-2015-8104).
+ * XSETBV, RDPMC (the host's counters), writes to CR4 (the guest may set
+ * only the bits mkvm_cr4_allowed() names: no PKE, so no WRPKRU), every MOV
+ * to or from a debug register (x86/debugreg.c: DR0-DR3 are the host's
+ * registers), #MC (the host's machine checks), and the #AC/#DB
+ * exceptions, whose microcode-level loops could otherwise hang the
+ * physical CPU (CVE-2015-5307, CVE-2015-8104).
  *
  * The companion file for Intel is x86/vmx/vcpu.c.
  *
@@ -26,6 +30,7 @@
 #include <linux/slab.h>
 #include <linux/sched/signal.h>
 #include <linux/io.h>
+#include <asm/asm.h>
 #include <asm/fpu/api.h>
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
@@ -72,9 +77,10 @@ void mkvm_svm_vcpu_reset(struct mkvm_vcpu *vcpu)
 		INTERCEPT_VMRUN, INTERCEPT_VMMCALL, INTERCEPT_VMLOAD,
 		INTERCEPT_VMSAVE, INTERCEPT_STGI, INTERCEPT_CLGI,
 		INTERCEPT_SKINIT, INTERCEPT_MONITOR, INTERCEPT_MWAIT,
-		INTERCEPT_XSETBV,
+		INTERCEPT_XSETBV, INTERCEPT_RDPMC, INTERCEPT_CR4_WRITE,
 		INTERCEPT_EXCEPTION_OFFSET + AC_VECTOR,
 		INTERCEPT_EXCEPTION_OFFSET + DB_VECTOR,
+		INTERCEPT_EXCEPTION_OFFSET + MC_VECTOR,
 	};
 	struct mkvm_svm_vm *svm_vm = vcpu->vm->arch;
 	/* RESET/INIT leave the TSC running (SDM Vol. 3B 17.17): keep it. */
@@ -85,6 +91,10 @@ void mkvm_svm_vcpu_reset(struct mkvm_vcpu *vcpu)
 	c->tsc_offset = tsc_offset;
 	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
 		mkvm_svm_intercept(vmcb, intercepts[i]);
+	for (i = 0; i < 8; i++) {
+		mkvm_svm_intercept(vmcb, INTERCEPT_DR0_READ + i);
+		mkvm_svm_intercept(vmcb, INTERCEPT_DR0_WRITE + i);
+	}
 	c->iopm_base_pa = mkvm_svm_iopm_pa;
 	c->msrpm_base_pa = mkvm_svm_msrpm_pa;
 	/* Guest IF masks only virtual interrupts; host IF gates physical. */
@@ -266,6 +276,13 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 		kernel_fpu_end();
 		return 1;
 	}
+	/* SVM is off, or about to be, on every CPU (virt.c). */
+	if (unlikely(mkvm_virt_rebooting())) {
+		WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
+		local_irq_enable();
+		kernel_fpu_end();
+		return -EIO;
+	}
 
 	mkvm_svm_pick_asid(vcpu, smp_processor_id());
 	if (mkvm_fpu_enter(vcpu)) {
@@ -279,11 +296,26 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 		return 0;
 	}
 
+	/* The guest's DR6/DR7 ride in the VMCB; DR0-DR3 if it uses them. */
+	svm->vmcb->save.dr6 = vcpu->dr.dr6;
+	svm->vmcb->save.dr7 = vcpu->dr.dr7;
+	mkvm_dr_enter(vcpu, false);
+
 	/* Ticks from here on are guest time (x86/guest_mode.h). */
 	guest_timing_enter_irqoff();
-	/* GIF=0: no interrupt, NMI or SMI is taken until STGI. */
-	asm volatile("clgi" ::: "memory");
-	asm volatile("vmsave %%rax" : : "a" (mkvm_svm_host_save_pa()) : "memory");
+	/*
+	 * GIF=0: no interrupt, NMI or SMI is taken until STGI. Like VMRUN
+	 * (vmenter.S), CLGI, VMSAVE and STGI fault with #UD once EFER.SVME
+	 * is clear; the check above makes that impossible, and the
+	 * exception-table entries turn it into an error rather than an oops
+	 * should it happen anyway.
+	 */
+	asm goto("1: clgi\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : : "memory" : fault);
+	asm goto("1: vmsave %%rax\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : "a" (mkvm_svm_host_save_pa()) : "memory" : fault);
 	trace_mkvm_entry(vcpu->id, svm->vmcb->save.rip, svm->vmcb->save.rflags,
 			 c->event_inj);
 	/* Guest mode is an RCU quiescent state; nothing traced until exit. */
@@ -291,8 +323,15 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	r = mkvm_svm_vmrun(svm->vmcb_pa, svm->regs, mkvm_svm_host_save_pa());
 	guest_state_exit_irqoff();
 	WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
-	asm volatile("stgi" ::: "memory");
+	asm goto("1: stgi\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : : "memory" : fault);
 
+	/* An intercepted #DB wrote its status bits to the VMCB's DR6. */
+	vcpu->dr.dr6 = svm->vmcb->save.dr6;
+	mkvm_dr_exit(vcpu);
+	if (mkvm_vmcb_exit_code(c) == SVM_EXIT_EXCP_BASE + MC_VECTOR)
+		mkvm_machine_check();
 	mkvm_fpu_exit(vcpu);
 	svm->vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
 	/* The interrupt that caused #VMEXIT(INTR), if any, is taken here. */
@@ -313,6 +352,17 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 		mkvm_lapic_set_tpr(vcpu, (c->int_ctl & V_TPR_MASK) << 4);
 	mkvm_svm_complete_events(vcpu);
 	return mkvm_svm_handle_exit(vcpu);
+
+fault:
+	/* Unwind as after an exit; the vCPU cannot run on this machine now. */
+	WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
+	mkvm_dr_exit(vcpu);
+	mkvm_fpu_exit(vcpu);
+	mkvm_guest_exit_irqs(vcpu);
+	kernel_fpu_end();
+	pr_err_ratelimited("CLGI/VMSAVE/STGI faulted on CPU %d: SVM is off\n",
+			   raw_smp_processor_id());
+	return -EIO;
 }
 
 /* SVM VMCB attribute format <-> struct kvm_segment (APM 15.5.1, B.2). */

@@ -301,7 +301,8 @@ static int mkvm_vmx_exit_exception(struct mkvm_vcpu *vcpu, u32 reason)
 	u8 vector = intr & INTR_INFO_VECTOR_MASK;
 	u32 info;
 
-	if (type == INTR_TYPE_NMI_INTR)
+	/* NMIs and machine checks went to the host's handlers (vcpu.c). */
+	if (type == INTR_TYPE_NMI_INTR || vector == MC_VECTOR)
 		return 1;
 	if (vector != AC_VECTOR && vector != DB_VECTOR)
 		return mkvm_vmx_internal_error(vcpu, reason,
@@ -310,11 +311,10 @@ static int mkvm_vmx_exit_exception(struct mkvm_vcpu *vcpu, u32 reason)
 		/*
 		 * A #DB that exits does not update DR6; the qualification
 		 * has its B0-B3, BD and BS bits (SDM 28.2.1, Table 28-1).
+		 * The guest reads DR6 through MOV DR exits (x86/debugreg.c).
 		 */
-		unsigned long dr6 = 0xffff0ff0UL |
-				    (mkvm_vmread(EXIT_QUALIFICATION) & 0x600f);
-
-		asm volatile("mov %0, %%dr6" : : "r" (dr6));
+		vcpu->dr.dr6 = 0xffff0ff0UL |
+			       (mkvm_vmread(EXIT_QUALIFICATION) & 0x600f);
 	}
 	mkvm_stat_inc(vcpu, MKVM_STAT_EXCEPTION);
 	/* Same vector, type and error code; ICEBP (INT1) needs its length. */
@@ -327,6 +327,31 @@ static int mkvm_vmx_exit_exception(struct mkvm_vcpu *vcpu, u32 reason)
 		mkvm_vmwrite(VM_ENTRY_INSTRUCTION_LEN,
 			     mkvm_vmread(VM_EXIT_INSTRUCTION_LEN));
 	mkvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
+	return 1;
+}
+
+/*
+ * MOV to or from a debug register (SDM 28.2.1 Table 28-3: DR number in
+ * bits 2:0, direction in bit 4, the general register in bits 11:8),
+ * emulated on the guest's own copy (x86/debugreg.c).
+ */
+static int mkvm_vmx_exit_dr(struct mkvm_vcpu *vcpu)
+{
+	u64 q = mkvm_vmread(EXIT_QUALIFICATION);
+	int vec = mkvm_emulate_mov_dr(vcpu, q & 7, (q >> 8) & 15, !(q & BIT(4)));
+
+	if (vec)
+		mkvm_vmx_inject_exception(vcpu, vec, vec == GP_VECTOR, 0, 0);
+	else
+		mkvm_vmx_skip();
+	return 1;
+}
+
+/* VMCALL (SDM 26.1.3 "unconditionally"): KVM's hypercall ABI. */
+static int mkvm_vmx_exit_vmcall(struct mkvm_vcpu *vcpu)
+{
+	mkvm_emulate_hypercall(vcpu);
+	mkvm_vmx_skip();
 	return 1;
 }
 
@@ -463,7 +488,14 @@ int mkvm_vmx_handle_exit(struct mkvm_vcpu *vcpu, u32 reason)
 	case EXIT_REASON_INVD:
 		mkvm_vmx_skip();		/* caches are coherent */
 		return 1;
+	case EXIT_REASON_DR_ACCESS:
+		return mkvm_vmx_exit_dr(vcpu);
+	case EXIT_REASON_RDPMC:
+		/* No PMU is offered: RDPMC of any counter is #GP(0). */
+		mkvm_vmx_inject_exception(vcpu, X86_TRAP_GP, true, 0, 0);
+		return 1;
 	case EXIT_REASON_VMCALL:
+		return mkvm_vmx_exit_vmcall(vcpu);
 	case EXIT_REASON_VMCLEAR:
 	case EXIT_REASON_VMLAUNCH:
 	case EXIT_REASON_VMPTRLD:

@@ -388,7 +388,9 @@ static void mkvm_vmx_setup_controls(struct mkvm_vcpu *vcpu)
 	mkvm_vmwrite(IO_BITMAP_A, mkvm_vmx_io_bitmap_pa);
 	mkvm_vmwrite(IO_BITMAP_B, mkvm_vmx_io_bitmap_pa + PAGE_SIZE);
 	mkvm_vmwrite(MSR_BITMAP, mkvm_vmx_msr_bitmap_pa);
-	mkvm_vmwrite(EXCEPTION_BITMAP, BIT(AC_VECTOR) | BIT(DB_VECTOR));
+	/* #MC: the host's machine checks are the host's (vcpu_run). */
+	mkvm_vmwrite(EXCEPTION_BITMAP, BIT(AC_VECTOR) | BIT(DB_VECTOR) |
+		     BIT(MC_VECTOR));
 	mkvm_vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	mkvm_vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	mkvm_vmwrite(CR3_TARGET_COUNT, 0);
@@ -450,6 +452,7 @@ void mkvm_vmx_vcpu_reset(struct mkvm_vcpu *vcpu)
 	mkvm_vmwrite(GUEST_RIP, 0xfff0);
 	mkvm_vmwrite(GUEST_RSP, 0);
 	mkvm_vmwrite(GUEST_DR7, 0x400);
+	vmx->guest_dr7 = 0x400;
 	mkvm_vmwrite(GUEST_IA32_DEBUGCTL, 0);
 	mkvm_vmwrite(GUEST_SYSENTER_CS, 0);
 	mkvm_vmwrite(GUEST_SYSENTER_ESP, 0);
@@ -681,7 +684,6 @@ static void mkvm_vmx_save_host(struct mkvm_vmx_vcpu *vmx)
 	/* Index 4 of the auto-MSR list is MSR_KERNEL_GS_BASE. */
 	mkvm_rdmsr(MSR_KERNEL_GS_BASE, h[4].value);
 	mkvm_rdmsr(MSR_IA32_DEBUGCTLMSR, vmx->host_debugctl);
-	asm volatile("mov %%dr7, %0" : "=r" (vmx->host_dr7));
 }
 
 /* After the exit: what VM exit left different from before (SDM 28.5). */
@@ -708,17 +710,19 @@ static void mkvm_vmx_restore_host(struct mkvm_vmx_vcpu *vmx)
 		mkvm_wrmsr(MSR_KERNEL_GS_BASE,
 			   mkvm_vmx_host_msrs(vmx)[4].value);
 	}
-	/* VM exit clears DEBUGCTL and sets DR7 to 400h (28.3.3, 28.5.1). */
+	/*
+	 * VM exit clears DEBUGCTL (28.3.3); DR7 (set to 400h, 28.5.1) is
+	 * restored by mkvm_dr_exit().
+	 */
 	if (vmx->host_debugctl)
 		mkvm_wrmsr(MSR_IA32_DEBUGCTLMSR, vmx->host_debugctl);
-	if (vmx->host_dr7 != 0x400)
-		asm volatile("mov %0, %%dr7" : : "r" (vmx->host_dr7));
 }
 
 static int mkvm_vmx_fail_entry(struct mkvm_vcpu *vcpu, u64 reason,
 			       const char *why)
 {
-	mkvm_vmx_dump_vmcs(vcpu, why);
+	if (mkvm_report_failed_entry(vcpu, why))
+		mkvm_vmx_dump_vmcs(vcpu, why);
 	vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 	vcpu->run->fail_entry.hardware_entry_failure_reason = reason;
 	vcpu->run->fail_entry.cpu = raw_smp_processor_id();
@@ -757,6 +761,14 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 		return 1;
 	}
 
+	/* VMX is off, or about to be, on every CPU (virt.c). */
+	if (unlikely(mkvm_virt_rebooting())) {
+		WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
+		local_irq_enable();
+		kernel_fpu_end();
+		return -EIO;
+	}
+
 	cpu = smp_processor_id();
 	/*
 	 * VMX went off and on again on this CPU (suspend/resume) and the
@@ -791,6 +803,12 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 	}
 	mkvm_vmx_flush_tlb(vcpu, cpu);
 	mkvm_vmx_save_host(vmx);
+	/* MOV DR exits, so DR7 changes only there and by KVM_SET_DEBUGREGS. */
+	if (vmx->guest_dr7 != vcpu->dr.dr7) {
+		mkvm_vmwrite(GUEST_DR7, vcpu->dr.dr7);
+		vmx->guest_dr7 = vcpu->dr.dr7;
+	}
+	mkvm_dr_enter(vcpu, true);
 	/* CR2 is not part of the VMCS (SDM 27.3.1.1 lists what is). */
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);
@@ -812,6 +830,7 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 
 	vmx->cr2 = native_read_cr2();
 	mkvm_vmx_restore_host(vmx);
+	mkvm_dr_exit(vcpu);
 	if (!r) {
 		reason = mkvm_vmread(VM_EXIT_REASON);
 		/* A failed guest-state check leaves the launch state alone. */
@@ -822,6 +841,11 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 			/* A host NMI: hand it to the kernel's handler now. */
 			if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 				asm volatile("int $2" ::: "memory");
+			/* A machine check: the host's, as it would have been. */
+			else if ((intr & INTR_INFO_VECTOR_MASK) == MC_VECTOR)
+				mkvm_machine_check();
+		} else if ((u16)reason == EXIT_REASON_MCE_DURING_VMENTRY) {
+			mkvm_machine_check();
 		}
 	}
 	mkvm_fpu_exit(vcpu);
@@ -845,8 +869,9 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 	if (r) {
 		u32 err = mkvm_vmx_insn_error();
 
-		pr_err("vCPU %u: %s failed: VM-instruction error %u\n", vcpu->id,
-		       vmx->launched ? "VMRESUME" : "VMLAUNCH", err);
+		pr_err_ratelimited("vCPU %u: %s failed: VM-instruction error %u\n",
+				   vcpu->id, vmx->launched ? "VMRESUME" : "VMLAUNCH",
+				   err);
 		return mkvm_vmx_fail_entry(vcpu, err,
 					   "VM entry failed its control/host-state checks");
 	}

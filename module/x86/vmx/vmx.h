@@ -112,7 +112,8 @@ struct mkvm_vmx_vm {
  *		its limit at FFFFh, SDM 28.5.2).
  * @host_sel:	The host's DS, ES, FS, GS selectors before entry.
  * @host_debugctl: IA32_DEBUGCTL before entry (VM exit clears it).
- * @host_dr7:	DR7 before entry (VM exit sets it to 400h).
+ * @guest_dr7:	The value of the VMCS's GUEST_DR7 (written when vcpu->dr.dr7
+ *		differs).
  */
 struct mkvm_vmx_vcpu {
 	void *vmcs;
@@ -132,7 +133,7 @@ struct mkvm_vmx_vcpu {
 	struct desc_ptr host_gdt;
 	u16 host_sel[4];
 	u64 host_debugctl;
-	unsigned long host_dr7;
+	unsigned long guest_dr7;
 };
 
 /* Register slots of struct mkvm_vmx_vcpu.regs (the SDM's encoding order). */
