@@ -8,6 +8,11 @@
 #               matches that era of headers); only diagnostics in our files count
 #   kernel-doc  kernel-doc -none -v (6.1's -Wall) over module/ and uapi/ *.c *.h: malformed
 #               /** comments, undocumented parameters and return values
+#   commits     every commit after $MKVM_STYLE_BASE (the last one before the project
+#               adopted kernel-style commits) that is not a merge: a subject of at most 72
+#               characters in the form "area: what", and a body saying why; plus
+#               checkpatch --git's own commit-message checks (long body lines, a missing
+#               description). Skipped, with a note, in a clone without that history.
 #
 # Usage: scripts/lint.sh [-k KERNEL] [-v] [KDIR]
 #   -k KERNEL  kernel whose headers sparse checks against: 6.1 (default), 6.12, debug
@@ -200,6 +205,44 @@ report+=("$(printf '%-11s %-24s %s' kernel-doc '-v' "$kd_n warnings")")
 if [ "$kd_n" -gt 0 ]; then
 	fail=1
 	{ echo "---- kernel-doc"; grep -E ': (warning|error):' <<<"$kd_out" | head -n "$max"; } >>"$details"
+fi
+
+# ---------------------------------------------------------------------------- commits
+
+# Kernel style for commit messages from here on (issue 19); earlier history stays as it is.
+MKVM_STYLE_BASE=${MKVM_STYLE_BASE:-2dcf88e}
+if git rev-parse -q --verify "$MKVM_STYLE_BASE^{commit}" >/dev/null 2>&1; then
+	cm_bad=""
+	cm_n=0
+	while IFS= read -r c; do
+		cm_n=$((cm_n + 1))
+		subj=$(git log -1 --format=%s "$c")
+		body=$(git log -1 --format=%b "$c" | grep -v '^\s*$' | grep -vc '^[A-Za-z-]*-by: ' || true)
+		if [ ${#subj} -gt 72 ]; then
+			cm_bad+="$c: subject has ${#subj} characters (72 at most): $subj"$'\n'
+		fi
+		if ! [[ $subj =~ ^[A-Za-z0-9_./,+\ -]+:\ [^\ ] ]]; then
+			cm_bad+="$c: subject is not \"area: what\": $subj"$'\n'
+		fi
+		if [ "$body" = 0 ]; then
+			cm_bad+="$c: no body saying why: $subj"$'\n'
+		fi
+	done < <(git rev-list --no-merges --reverse "$MKVM_STYLE_BASE..HEAD")
+	# checkpatch's checks of the message itself; the code is checked with -f above.
+	if [ "$cm_n" -gt 0 ]; then
+		cm_cp=$(perl "$TOOLS/checkpatch.pl" --no-tree --terse --no-summary --color=never \
+			--show-types --types COMMIT_LOG_LONG_LINE,MISSING_COMMIT_DESCRIPTION,GIT_COMMIT_ID \
+			--git "$MKVM_STYLE_BASE..HEAD" 2>&1 | grep -E ': (ERROR|WARNING|CHECK):' || true)
+		[ -z "$cm_cp" ] || cm_bad+="$cm_cp"$'\n'
+	fi
+	cm_f=$(grep -c . <<<"${cm_bad%$'\n'}" || true)
+	report+=("$(printf '%-11s %-24s %s' commits "$MKVM_STYLE_BASE.." "$cm_n commits, $cm_f findings")")
+	if [ "$cm_f" -gt 0 ]; then
+		fail=1
+		{ echo "---- commits"; head -n "$max" <<<"$cm_bad"; } >>"$details"
+	fi
+else
+	report+=("$(printf '%-11s %-24s %s' commits "$MKVM_STYLE_BASE.." "skipped: not in this clone's history")")
 fi
 
 # ---------------------------------------------------------------------------- report
