@@ -251,6 +251,7 @@ step_svm_612() { boot svm-6.12 qemu-svm 6.12; }
 VMX_TESTS=sys_api,coexist,first_guest,hotplug,modload,pio,hlt_shutdown,vcpu_ioctl,mmio,msr
 VMX_TESTS=$VMX_TESTS,memslot,multi_vm,observe,xsave,kvmclock,dirty_log,cpuid,signal,sigkill
 VMX_TESTS=$VMX_TESTS,ioeventfd,lapic_timer,irqfd,ipi,irq_storm,irq_teardown,fork_kill,hostile
+VMX_TESTS=$VMX_TESTS,reboot_vm
 step_vmx_61() {
 	boot vmx-6.1 bochs-vmx 6.1 \
 		--append "mkvm.filter=$VMX_TESTS MKVM_REFERENCE_ROUNDS=5 MKVM_GUEST_SPIN_IF=1"
