@@ -47,6 +47,12 @@ struct dentry;
 #define MKVM_NR_MEMSLOTS	32	/* KVM_CAP_NR_MEMSLOTS */
 #define MKVM_MAX_VCPUS		16	/* KVM_CAP_MAX_VCPUS, KVM_CAP_NR_VCPUS */
 
+/*
+ * The most pages one slot may have: KVM's KVM_MEM_MAX_NR_PAGES on x86
+ * (8 TiB), which keeps every per-page index an unsigned int.
+ */
+#define MKVM_MEM_MAX_NR_PAGES	((1UL << 31) - 1)
+
 /**
  * struct mkvm_memslot - one KVM_SET_USER_MEMORY_REGION slot
  * @base_gfn:	First guest frame number; 0 pages means the slot is unused.
@@ -64,12 +70,6 @@ struct dentry;
  *
  * Slots are changed and read under struct mkvm's @mmu_lock.
  */
-/*
- * The most pages one slot may have: KVM's KVM_MEM_MAX_NR_PAGES on x86
- * (8 TiB), which keeps every per-page index an unsigned int.
- */
-#define MKVM_MEM_MAX_NR_PAGES	((1UL << 31) - 1)
-
 struct mkvm_memslot {
 	u64 base_gfn;
 	u64 npages;

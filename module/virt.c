@@ -201,7 +201,7 @@ static int mkvm_cpu_offline(unsigned int cpu)
 /**
  * mkvm_virt_rebooting() - is the machine going down?
  *
- * Set before the reboot notifier's IPIs turn VMX/SVM off on each CPU. A
+ * Description: set before the reboot notifier's IPIs turn VMX/SVM off on each CPU. A
  * vCPU thread that reads false with interrupts disabled cannot have lost
  * VMX/SVM on its CPU yet (that IPI waits for its interrupts), so the
  * world switch that follows is safe; one that reads true must not enter.

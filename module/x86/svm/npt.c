@@ -161,7 +161,7 @@ static DEFINE_PER_CPU(struct mkvm_svm_asid_state, mkvm_svm_asids) = {
 /**
  * mkvm_svm_asid_cpu_enabled() - SVM was just turned on for this CPU
  *
- * Whoever had SVM on this CPU since we last did (kvm_amd, or another
+ * Description: whoever had SVM on this CPU since we last did (kvm_amd, or another
  * hypervisor, whose guests' translations stay tagged with their ASIDs in
  * the TLB: APM Vol. 2 15.16) may have used any ASID: start a new
  * generation, so that every vCPU takes a fresh one, and flush all ASIDs
