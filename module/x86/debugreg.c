@@ -9,11 +9,11 @@
  * both set DR7 to 400h, which disables every host breakpoint. So, as KVM:
  *
  *  - every MOV to or from a debug register exits (VMX "MOV-DR exiting",
- *    SDM Vol. 3C 26.1.3 and 28.2.1 Table 28-3 for the qualification; SVM
- *    DR read/write intercepts, APM Vol. 2 15.10) and is emulated here on
- *    vcpu->dr, with the architectural checks of SDM Vol. 2A "MOV - Move
- *    to/from Debug Registers" (CPL 0, CR4.DE and DR4/DR5, DR7.GD, the
- *    reserved upper halves of DR6/DR7);
+ *    SDM Vol. 3C 26.1.3, and 28.2.1 Table 28-4 for the qualification; the
+ *    SVM DR read/write intercepts of APM Vol. 2 chapter 15) and is
+ *    emulated here on vcpu->dr, with the architectural checks of SDM
+ *    Vol. 2A "MOV - Move to/from Debug Registers" (CPL 0, CR4.DE and
+ *    DR4/DR5, DR7.GD, the reserved upper halves of DR6/DR7);
  *  - only when the guest's DR7 enables a breakpoint are its DR0-DR3 put in
  *    the physical registers for the entry (mkvm_dr_enter());
  *  - after every exit the host's breakpoints are written back with

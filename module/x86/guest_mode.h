@@ -73,7 +73,7 @@ static __always_inline void mkvm_guest_exit_irqs(struct mkvm_vcpu *vcpu)
  *
  * Description: a #MC while the guest ran is intercepted (SVM exception intercept 18,
  * APM Vol. 2 15.12; VMX exception bitmap bit 18 or exit reason 41
- * "VM-entry failure due to machine-check event", SDM Vol. 3C 26.8): the
+ * "VM-entry failure due to machine-check event", SDM Vol. 3C 27.9): the
  * error is the host's hardware's, never the guest's to see. The host's
  * handler is called by hand with a frame that says "user mode, interrupts
  * on", as KVM's kvm_machine_check() does, so that it may kill the VMM

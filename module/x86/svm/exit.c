@@ -181,9 +181,10 @@ static int mkvm_svm_exit_xsetbv(struct mkvm_vcpu *vcpu)
 }
 
 /*
- * MOV to or from DR0-DR7 (APM Vol. 2 15.10): the exit code names the
- * register and the direction; the general register comes from the
- * instruction bytes, as EXITINFO1 has it only with DecodeAssists.
+ * MOV to or from DR0-DR7 (the DR intercepts, APM Vol. 2 chapter 15): the
+ * exit code names the register and the direction; the general register
+ * comes from the instruction bytes, as EXITINFO1 has it only with
+ * DecodeAssists.
  */
 static int mkvm_svm_exit_dr(struct mkvm_vcpu *vcpu, u64 code)
 {

@@ -331,7 +331,7 @@ static int mkvm_vmx_exit_exception(struct mkvm_vcpu *vcpu, u32 reason)
 }
 
 /*
- * MOV to or from a debug register (SDM 28.2.1 Table 28-3: DR number in
+ * MOV to or from a debug register (SDM 28.2.1 Table 28-4: DR number in
  * bits 2:0, direction in bit 4, the general register in bits 11:8),
  * emulated on the guest's own copy (x86/debugreg.c).
  */
