@@ -24,5 +24,10 @@ check "bad memory size" run --dev "$DEV" --kernel "$GUEST_KERNEL" --mem 12Q
 check "too little memory" run --dev "$DEV" --kernel "$GUEST_KERNEL" --mem 16M
 check "unknown option" run --dev "$DEV" --kernel "$GUEST_KERNEL" --frobnicate
 check "No such file" run --dev /dev/nonexistent-kvm --kernel "$GUEST_KERNEL"
+check "not a directory" run --dev "$DEV" --kernel "$GUEST_KERNEL" --share /nonexistent
+check "bad share tag" run --dev "$DEV" --kernel "$GUEST_KERNEL" --share /tmp,tag=a/b
+check "bad --share option" run --dev "$DEV" --kernel "$GUEST_KERNEL" --share /tmp,rx
+check "used twice" run --dev "$DEV" --kernel "$GUEST_KERNEL" --share /tmp,tag=x --share /,tag=x
+check "bad --env" run --dev "$DEV" --kernel "$GUEST_KERNEL" --env NOEQUALS
 "$MKVM" --help | grep -q 'usage: mkvm run' || { echo "FAIL: --help"; bad=1; }
 exit $bad

@@ -206,6 +206,8 @@ static const char *const wanted[] = {
 	"virtio_mmio", "virtio_blk", "virtio_net", "virtio_console",
 	"virtio_rng",
 };
+/* And for shares: the 9p client over virtio, overlayfs for --root. */
+static const char *const wanted_fs[] = { "9pnet_virtio", "9p", "overlay" };
 
 struct moddep {
 	char *path;		/* relative to moddir */
@@ -272,7 +274,7 @@ static int add_mod(struct cpio *c, const char *moddir, struct moddep *all,
 	return 0;
 }
 
-int cpio_add_virtio_modules(struct cpio *c, const char *moddir)
+int cpio_add_virtio_modules(struct cpio *c, const char *moddir, bool fs)
 {
 	char path[PATH_MAX];
 	struct moddep *mods = NULL;
@@ -311,9 +313,15 @@ int cpio_add_virtio_modules(struct cpio *c, const char *moddir)
 		}
 	}
 	added = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(wanted); i++) {
-		struct moddep *m = find_mod(mods, n, wanted[i], true);
+	for (size_t i = 0; i < ARRAY_SIZE(wanted) + ARRAY_SIZE(wanted_fs);
+	     i++) {
+		const char *name = i < ARRAY_SIZE(wanted) ? wanted[i] :
+				   wanted_fs[i - ARRAY_SIZE(wanted)];
+		struct moddep *m;
 
+		if (i >= ARRAY_SIZE(wanted) && !fs)
+			break;
+		m = find_mod(mods, n, name, true);
 		/* Absent: built into the kernel, or not configured. */
 		if (m && add_mod(c, moddir, mods, n, m, &seq)) {
 			added = -1;
@@ -329,4 +337,112 @@ out:
 	free(mods);
 	free(text);
 	return added;
+}
+
+/*
+ * A built kernel tree instead of /lib/modules/VERSION: no modules.dep
+ * there (depmod runs at modules_install), so the modules are found by
+ * name in modules.order (paths relative to the tree, ".o" in newer
+ * kernels for the ".ko" beside it) and their dependencies read from each
+ * module's own .modinfo "depends=" string, which modpost wrote.
+ */
+struct tree_mod {
+	char *path;		/* relative to the tree, ending .ko */
+	char name[64];
+	int state;		/* 0 new, 1 visiting, 2 added */
+};
+
+static int tree_add(struct cpio *c, const char *tree, struct tree_mod *m,
+		    int n, struct tree_mod *t, int *seq)
+{
+	char path[PATH_MAX], dst[128];
+	const char *dep;
+	size_t len;
+	char *data;
+
+	if (t->state)
+		return 0;	/* added, or a cycle (modpost makes none) */
+	t->state = 1;
+	snprintf(path, sizeof(path), "%s/%s", tree, t->path);
+	data = read_file(path, &len);
+	if (!data) {
+		mkvm_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	dep = memmem(data, len, "depends=", 8);
+	if (dep) {
+		char list[512], *tok, *save = NULL;
+		size_t l = strnlen(dep + 8, len - (dep + 8 - data));
+
+		snprintf(list, sizeof(list), "%.*s", (int)l, dep + 8);
+		for (tok = strtok_r(list, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save)) {
+			for (int i = 0; i < n; i++) {
+				if (strcmp(m[i].name, tok))
+					continue;
+				if (tree_add(c, tree, m, n, &m[i], seq)) {
+					free(data);
+					return -1;
+				}
+				break;
+			}
+		}
+	}
+	snprintf(dst, sizeof(dst), "mkvm/modules/%02d-%s.ko", (*seq)++, t->name);
+	cpio_file(c, dst, 0644, data, len);
+	free(data);
+	t->state = 2;
+	return 0;
+}
+
+int cpio_add_tree_modules(struct cpio *c, const char *tree, bool fs)
+{
+	char path[PATH_MAX], *text, *line, *save = NULL;
+	struct tree_mod *m = NULL;
+	int n = 0, seq = 0, r = -1;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/modules.order", tree);
+	text = read_file(path, &len);
+	if (!text)
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		size_t l = strlen(line);
+		struct tree_mod *nm = realloc(m, (n + 1) * sizeof(*m));
+
+		if (!nm)
+			goto out;
+		m = nm;
+		m[n].path = malloc(l + 2);
+		if (!m[n].path)
+			goto out;
+		strcpy(m[n].path, line);
+		if (l > 2 && !strcmp(line + l - 2, ".o"))
+			strcpy(m[n].path + l - 2, ".ko");
+		mod_name(m[n].path, m[n].name, sizeof(m[n].name));
+		m[n].state = 0;
+		n++;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(wanted) + ARRAY_SIZE(wanted_fs);
+	     i++) {
+		const char *name = i < ARRAY_SIZE(wanted) ? wanted[i] :
+				   wanted_fs[i - ARRAY_SIZE(wanted)];
+
+		if (i >= ARRAY_SIZE(wanted) && !fs)
+			break;
+		for (int j = 0; j < n; j++)
+			if (!strcmp(m[j].name, name)) {
+				if (tree_add(c, tree, m, n, &m[j], &seq))
+					goto out;
+				break;
+			}
+	}
+	r = seq;
+out:
+	for (int i = 0; i < n; i++)
+		free(m[i].path);
+	free(m);
+	free(text);
+	return r;
 }

@@ -27,8 +27,16 @@ int cpio_add_tree(struct cpio *c, const char *dir, const char *prefix);
 /*
  * Resolve the virtio drivers (and what they depend on) in modules.dep of
  * `moddir` and add them as /mkvm/modules/NN-name.ko in load order.
+ * With `fs`, also the 9p client (9pnet_virtio, 9p) and overlayfs.
  * Returns the number added, or -1 when modules.dep cannot be read.
  */
-int cpio_add_virtio_modules(struct cpio *c, const char *moddir);
+int cpio_add_virtio_modules(struct cpio *c, const char *moddir, bool fs);
+
+/*
+ * The same from a built kernel tree: modules.order and each module's
+ * .modinfo depends= (no modules.dep without modules_install).  Returns the
+ * number added, or -1 without a readable modules.order.
+ */
+int cpio_add_tree_modules(struct cpio *c, const char *tree, bool fs);
 
 #endif

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -235,6 +236,68 @@ static int tsc_hint(const struct vm *vm, const char *append, char *buf,
 	return 0;
 }
 
+/*
+ * What mkvm's init needs to know besides CMD: /mkvm/mounts (one share per
+ * line, "TAG<tab>MOUNTPOINT<tab>ro|rw", --root first at "/"), /mkvm/env
+ * (K=V lines) and /mkvm/cwd.
+ */
+static void add_guest_config(struct cpio *c, const struct mkvm_opts *o)
+{
+	char *buf = NULL, wd[4096];
+	size_t len = 0;
+	FILE *f;
+
+	f = open_memstream(&buf, &len);
+	if (!f)
+		mkvm_usage_err("out of memory");
+	for (int i = 0; i < o->nshares; i++)
+		fprintf(f, "%s\t%s\t%s\n", o->shares[i].tag,
+			o->shares[i].mnt, o->shares[i].ro ? "ro" : "rw");
+	fclose(f);
+	if (len)
+		cpio_file(c, "mkvm/mounts", 0644, buf, len);
+	free(buf);
+
+	f = open_memstream(&buf, &len);
+	if (!f)
+		mkvm_usage_err("out of memory");
+	if (o->root) {
+		/* virtme style: the caller's own tools and home. */
+		static const char *const keep[] = { "PATH", "HOME", "USER",
+						    "LOGNAME", "LANG" };
+
+		for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
+			if (getenv(keep[i]) && !strchr(getenv(keep[i]), '\n'))
+				fprintf(f, "%s=%s\n", keep[i],
+					getenv(keep[i]));
+	}
+	if (getenv("TERM") && !strchr(getenv("TERM"), '\n'))
+		fprintf(f, "TERM=%s\n", getenv("TERM"));
+	for (int i = 0; i < o->nenv; i++)
+		fprintf(f, "%s\n", o->env[i]);
+	fclose(f);
+	if (len)
+		cpio_file(c, "mkvm/env", 0644, buf, len);
+	free(buf);
+
+	/* --cwd, or with --root the caller's directory when it is under it. */
+	if (o->cwd) {
+		cpio_file(c, "mkvm/cwd", 0644, o->cwd, strlen(o->cwd));
+	} else if (o->root && getcwd(wd, sizeof(wd))) {
+		char root[4096];
+		size_t rl;
+
+		if (!realpath(o->root, root))
+			return;
+		rl = strlen(root);
+		if (!strcmp(root, "/"))
+			cpio_file(c, "mkvm/cwd", 0644, wd, strlen(wd));
+		else if (!strncmp(wd, root, rl) && (!wd[rl] || wd[rl] == '/'))
+			cpio_file(c, "mkvm/cwd", 0644, wd[rl] ? wd + rl : "/",
+				  wd[rl] ? strlen(wd + rl) : 1);
+	}
+}
+
 static uint8_t *build_initrd(const struct mkvm_opts *o, const struct bzimage *bz,
 			     size_t *len_out, bool *use_init)
 {
@@ -246,7 +309,7 @@ static uint8_t *build_initrd(const struct mkvm_opts *o, const struct bzimage *bz
 
 	if (o->initrd)
 		user = slurp(o->initrd, &ulen, "initrd");
-	*use_init = o->cmd || o->share || o->modules;
+	*use_init = o->cmd || o->copy || o->modules || o->nshares;
 	if (!*use_init) {
 		*len_out = ulen;
 		return user;
@@ -277,7 +340,12 @@ static uint8_t *build_initrd(const struct mkvm_opts *o, const struct bzimage *bz
 		cpio_file(&c, "mkvm/cmd", 0644, buf, n);
 		free(buf);
 	}
-	if (!moddir && bz->version[0]) {
+	if (!moddir && o->ktree) {
+		/* A built tree: its own modules, nothing installed. */
+		int n = cpio_add_tree_modules(&c, o->ktree, o->nshares > 0);
+
+		mkvm_dbg("%d modules from the tree %s", n, o->ktree);
+	} else if (!moddir && bz->version[0]) {
 		/* "6.1.0-56-amd64 (debian-kernel@...) #1 SMP ..." */
 		snprintf(autodir, sizeof(autodir), "/lib/modules/%.*s",
 			 (int)strcspn(bz->version, " "), bz->version);
@@ -285,22 +353,24 @@ static uint8_t *build_initrd(const struct mkvm_opts *o, const struct bzimage *bz
 			moddir = autodir;
 	}
 	if (moddir) {
-		int n = cpio_add_virtio_modules(&c, moddir);
+		int n = cpio_add_virtio_modules(&c, moddir, o->nshares > 0);
 
 		if (n < 0 && o->modules)
 			mkvm_usage_err("--modules %s: no readable modules.dep",
 				       moddir);
 		mkvm_dbg("%d modules from %s", n, moddir);
 	}
-	if (o->share) {
+	if (o->copy) {
 		struct stat st;
 
-		if (stat(o->share, &st) || !S_ISDIR(st.st_mode))
-			mkvm_usage_err("--share %s: not a directory", o->share);
+		if (stat(o->copy, &st) || !S_ISDIR(st.st_mode))
+			mkvm_usage_err("--copy %s: not a directory", o->copy);
 		cpio_dir(&c, "share", 0755);
-		if (cpio_add_tree(&c, o->share, "share"))
-			mkvm_usage_err("--share %s: cannot read", o->share);
+		if (cpio_add_tree(&c, o->copy, "share"))
+			mkvm_usage_err("--copy %s: cannot read", o->copy);
+		cpio_file(&c, "mkvm/copy", 0644, "", 0);
 	}
+	add_guest_config(&c, o);
 	cpio_trailer(&c);
 	if (c.failed)
 		mkvm_usage_err("out of memory building the initramfs");
@@ -378,12 +448,34 @@ int main(int argc, char **argv)
 
 	if (argc >= 2 && !strcmp(argv[1], "check"))
 		return do_check(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "config")) {
+		if (argc != 2)
+			mkvm_usage_err("usage: mkvm config (prints a kconfig fragment; "
+				       "merge it with scripts/kconfig/merge_config.sh)");
+		fputs(cli_kconfig, stdout);
+		return 0;
+	}
 	r = cli_parse(argc, argv, &o, err, sizeof(err));
 	if (r > 0)
 		return 0;
 	if (r < 0)
 		mkvm_usage_err("%s", err);
 
+	{
+		/* --kernel DIR: a built tree, as `vng --run DIR`. */
+		static char kpath[PATH_MAX];
+		struct stat st;
+
+		if (!stat(o.kernel, &st) && S_ISDIR(st.st_mode)) {
+			o.ktree = o.kernel;
+			snprintf(kpath, sizeof(kpath), "%s/arch/x86/boot/bzImage",
+				 o.kernel);
+			if (access(kpath, R_OK))
+				mkvm_usage_err("--kernel %s: no arch/x86/boot/bzImage "
+					       "(not a built tree?)", o.kernel);
+			o.kernel = kpath;
+		}
+	}
 	kernel = slurp(o.kernel, &klen, "kernel");
 	if (bzimage_parse(&bz, kernel, klen, err, sizeof(err)))
 		mkvm_usage_err("%s: %s", o.kernel, err);
@@ -392,6 +484,13 @@ int main(int argc, char **argv)
 		mkvm_usage_err("too little memory (%llu MiB) for this kernel%s",
 			       (unsigned long long)(o.mem / MiB),
 			       ilen ? " and initrd" : "");
+	for (int i = 0; i < o.nshares; i++) {
+		struct stat st;
+
+		if (stat(o.shares[i].path, &st) || !S_ISDIR(st.st_mode))
+			mkvm_usage_err("share %s: not a directory",
+				       o.shares[i].path);
+	}
 	for (int i = 0; i < o.ndisks; i++)
 		if (access(o.disks[i].path, o.disks[i].ro ? R_OK : R_OK | W_OK))
 			mkvm_usage_err("disk %s: %s", o.disks[i].path,
@@ -429,8 +528,22 @@ int main(int argc, char **argv)
 	for (int i = 0; i < o.ndisks; i++)
 		if (virtio_blk_create(&vm, o.disks[i].path, o.disks[i].ro))
 			return 1;
-	if (o.net && virtio_net_create(&vm, o.net_ifname, o.net_bridge))
+	if (o.net_user) {
+		int fd = netuser_start(o.fwd, o.nfwd, err, sizeof(err));
+
+		if (fd < 0) {
+			mkvm_err("%s", err);
+			return 1;
+		}
+		if (virtio_net_create_fd(&vm, fd, "user (libslirp)"))
+			return 1;
+	} else if (o.net && virtio_net_create(&vm, o.net_ifname, o.net_bridge)) {
 		return 1;
+	}
+	for (int i = 0; i < o.nshares; i++)
+		if (virtio_9p_create(&vm, o.shares[i].path, o.shares[i].tag,
+				     o.shares[i].ro))
+			return 1;
 
 	/* Kernel command line. */
 	cmdline[0] = 0;

@@ -88,9 +88,12 @@ int io_loop(struct vm *vm, int timeout_sec);
 /* Devices. */
 int virtio_blk_create(struct vm *vm, const char *path, bool ro);
 int virtio_rng_create(struct vm *vm);
+int virtio_9p_create(struct vm *vm, const char *dir, const char *tag, bool ro);
 int virtio_console_create(struct vm *vm);
 void virtio_console_input(const uint8_t *buf, size_t len);
 int virtio_net_create(struct vm *vm, const char *ifname, const char *bridge);
+/* virtio-net on a datagram fd that carries one frame per read/write. */
+int virtio_net_create_fd(struct vm *vm, int fd, const char *what);
 
 struct serial *serial_create(struct vm *vm, int out_fd);
 void serial_input(struct serial *s, const uint8_t *buf, size_t len);

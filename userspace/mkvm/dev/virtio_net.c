@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * virtio_net.c - virtio network device (virtio 1.2, 5.1) on a host tap
- * interface.
+ * interface, or on the socketpair of --net user (net_slirp.c), which
+ * carries frames the way a tap does.
  *
  * mkvm creates the tap itself (TUNSETIFF), then brings it up and, with
  * bridge=BR, enslaves it to the bridge through rtnetlink (libnl-route),
@@ -226,6 +227,33 @@ out:
 	return err;
 }
 
+/* The device on a frame fd: a tap, or libslirp's socketpair (net_slirp.c). */
+static int net_attach(struct vm *vm, struct net *n, int fd)
+{
+	/* Locally administered, "mk" + device index. */
+	memcpy(n->mac, "\x02\x6d\x6b\x00\x00", 5);
+	n->mac[5] = vm->nvirtio;
+	n->tap_h = (struct io_handler){ .fd = fd, .cb = tap_cb, .opaque = n };
+	if (virtio_mmio_add(vm, &n->dev, &net_ops, 1ULL << VIRTIO_NET_F_MAC, n))
+		return -1;
+	n->tap_polled = true;
+	return io_add(&n->tap_h, EPOLLIN);
+}
+
+int virtio_net_create_fd(struct vm *vm, int fd, const char *what)
+{
+	struct net *n = calloc(1, sizeof(*n));
+
+	if (!n || !(n->pkt = malloc(FRAME_MAX)))
+		return -1;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	snprintf(n->ifname, sizeof(n->ifname), "%s", what);
+	if (net_attach(vm, n, fd))
+		return -1;
+	mkvm_dbg("virtio-net: %s", what);
+	return 0;
+}
+
 int virtio_net_create(struct vm *vm, const char *ifname, const char *bridge)
 {
 	struct net *n = calloc(1, sizeof(*n));
@@ -250,15 +278,7 @@ int virtio_net_create(struct vm *vm, const char *ifname, const char *bridge)
 	snprintf(n->ifname, sizeof(n->ifname), "%s", ifr.ifr_name);
 	if (tap_configure(n->ifname, bridge))
 		return -1;
-
-	/* Locally administered, "mk" + device index. */
-	memcpy(n->mac, "\x02\x6d\x6b\x00\x00", 5);
-	n->mac[5] = vm->nvirtio;
-	n->tap_h = (struct io_handler){ .fd = fd, .cb = tap_cb, .opaque = n };
-	if (virtio_mmio_add(vm, &n->dev, &net_ops, 1ULL << VIRTIO_NET_F_MAC, n))
-		return -1;
-	n->tap_polled = true;
-	if (io_add(&n->tap_h, EPOLLIN))
+	if (net_attach(vm, n, fd))
 		return -1;
 	mkvm_dbg("virtio-net: tap %s", n->ifname);
 	return 0;

@@ -5,13 +5,17 @@
  *
  * It mounts /proc, /sys, /dev (devtmpfs) and /dev/pts; loads the modules
  * mkvm packed under /mkvm/modules in their file-name order (the host
- * resolved modules.dep); makes /share (mkvm's copy of --share DIR) read-only;
- * then either runs the command stored in /mkvm/cmd (NUL-separated argv) on
- * the console in the foreground, or, without one, hands over to /init,
- * /sbin/init or /bin/sh.  After the command it waits until the console has
- * sent the command's output, syncs, writes the exit status
- * to mkvm's control port (MKVM_CTL_EXIT), which ends the VM, and powers off
- * as a fallback.
+ * resolved modules.dep); makes /share (mkvm's copy of --copy DIR) read-only;
+ * mounts the virtio-9p shares listed in /mkvm/mounts (9P2000.L, see
+ * dev/virtio_9p.c) and, for --root, makes the first of them the root: a
+ * read-only 9p lower layer under a tmpfs upper layer (overlayfs), with
+ * the guest's own /proc, /sys, /dev, /tmp and /run; then either runs the
+ * command stored in /mkvm/cmd (NUL-separated argv) on the console in the
+ * foreground, in /mkvm/cwd with the variables of /mkvm/env, or, without
+ * one, hands over to /init, /sbin/init or /bin/sh.  After the command it
+ * waits until the console has sent the command's output, syncs, writes the
+ * exit status to mkvm's control port (MKVM_CTL_EXIT), which ends the VM,
+ * and powers off as a fallback.
  *
  * Non-goals: a service manager, module autoloading (no udev), networking
  * setup (the command does what it needs).
@@ -22,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -52,6 +57,140 @@ static void mnt(const char *src, const char *dir, const char *type,
 	mkdir(dir, 0755);
 	if (mount(src, dir, type, flags, NULL) && errno != EBUSY)
 		msg("mount %s: %s", dir, strerror(errno));
+}
+
+/* mkdir -p */
+static void mkdirs(const char *path)
+{
+	char p[4096];
+
+	snprintf(p, sizeof(p), "%s", path);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		mkdir(p, 0755);
+		*s = '/';
+	}
+	mkdir(p, 0755);
+}
+
+/* 512 KiB: Linux's virtio transport caps it at 500 KiB (its ring size). */
+#define P9_OPTS "trans=virtio,version=9p2000.L,msize=524288"
+
+static int mount_9p(const char *tag, const char *dir, bool ro)
+{
+	mkdirs(dir);
+	if (!mount(tag, dir, "9p", ro ? MS_RDONLY : 0, P9_OPTS))
+		return 0;
+	msg("mount 9p %s: %s", tag, strerror(errno));
+	return -1;
+}
+
+/* Read a small file of ours whole, NUL-terminated; NULL if absent. */
+static char *slurp(const char *path, size_t *lenp)
+{
+	static const size_t max = 1 << 20;
+	char *buf = malloc(max + 1);
+	ssize_t len = 0, r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || !buf) {
+		if (fd >= 0)
+			close(fd);
+		free(buf);
+		return NULL;
+	}
+	while (len < (ssize_t)max && (r = read(fd, buf + len, max - len)) > 0)
+		len += r;
+	close(fd);
+	buf[len] = 0;
+	if (lenp)
+		*lenp = len;
+	return buf;
+}
+
+struct share {
+	char *tag, *dir;
+	bool ro;
+};
+
+static int read_mounts(struct share *sh, int max)
+{
+	char *text = slurp("/mkvm/mounts", NULL), *line, *save = NULL;
+	int n = 0;
+
+	if (!text)
+		return 0;
+	for (line = strtok_r(text, "\n", &save); line && n < max;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+
+		if (!t2)
+			continue;
+		*t1 = *t2 = 0;
+		sh[n].tag = line;
+		sh[n].dir = t1 + 1;
+		sh[n].ro = !strcmp(t2 + 1, "ro");
+		n++;
+	}
+	return n;
+}
+
+/*
+ * --root: the share becomes "/".  9p lower (read-only), tmpfs upper, an
+ * overlay of both at /mkvm/root (or the bare 9p mount if overlayfs fails),
+ * the guest's own /proc /sys /dev moved in, fresh /tmp and /run, the other
+ * shares on top, then the new root moved over "/" (the initramfs cannot be
+ * pivot_root'ed away; switch_root does the same).
+ */
+static void setup_root(struct share *sh, int n)
+{
+	static const char *const own[] = { "/proc", "/sys", "/dev" };
+	char path[4200];
+
+	if (mount_9p(sh[0].tag, "/mkvm/lower", true))
+		return;
+	mkdirs("/mkvm/rw");
+	mkdirs("/mkvm/root");
+	if (mount("tmpfs", "/mkvm/rw", "tmpfs", 0, "mode=0755") ||
+	    mkdir("/mkvm/rw/upper", 0755) || mkdir("/mkvm/rw/work", 0755) ||
+	    mount("overlay", "/mkvm/root", "overlay", 0,
+		  "lowerdir=/mkvm/lower,upperdir=/mkvm/rw/upper,"
+		  "workdir=/mkvm/rw/work")) {
+		msg("overlay root: %s; the root stays read-only%s",
+		    strerror(errno), "");
+		if (mount("/mkvm/lower", "/mkvm/root", NULL, MS_BIND, NULL))
+			return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(own); i++) {
+		snprintf(path, sizeof(path), "/mkvm/root%s", own[i]);
+		mkdirs(path);
+		if (mount(own[i], path, NULL, MS_MOVE, NULL))
+			msg("move %s: %s", own[i], strerror(errno));
+	}
+	mnt("tmpfs", "/mkvm/root/tmp", "tmpfs", MS_NOSUID | MS_NODEV);
+	chmod("/mkvm/root/tmp", 01777);
+	mnt("tmpfs", "/mkvm/root/run", "tmpfs", MS_NOSUID | MS_NODEV);
+	for (int i = 1; i < n; i++) {
+		snprintf(path, sizeof(path), "/mkvm/root%s", sh[i].dir);
+		mount_9p(sh[i].tag, path, sh[i].ro);
+	}
+	if (chdir("/mkvm/root") || mount(".", "/", NULL, MS_MOVE, NULL) ||
+	    chroot(".") || chdir("/"))
+		msg("switch to the shared root: %s%s", strerror(errno), "");
+}
+
+static void set_env(void)
+{
+	char *text = slurp("/mkvm/env", NULL), *line, *save = NULL;
+
+	if (!text)
+		return;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (strchr(line, '=') && line[0] != '=')
+			putenv(line);	/* text stays allocated */
 }
 
 static int only_ko(const struct dirent *d)
@@ -150,10 +289,11 @@ static void console_fds(void)
 
 int main(void)
 {
+	struct share shares[8];
 	struct stat st;
-	char **argv;
+	char **argv, *cwd;
 	pid_t child;
-	int status = 0;
+	int status = 0, nshares;
 
 	mnt("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
 	mnt("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC);
@@ -162,7 +302,7 @@ int main(void)
 	console_fds();
 	load_modules();
 
-	if (!stat("/share", &st) && S_ISDIR(st.st_mode)) {
+	if (!access("/mkvm/copy", F_OK)) {
 		/* A bind mount of itself, then read-only (mount(2)). */
 		if (mount("/share", "/share", NULL, MS_BIND, NULL) ||
 		    mount(NULL, "/share", NULL,
@@ -174,8 +314,18 @@ int main(void)
 	setenv("HOME", "/", 1);
 	if (!getenv("TERM"))
 		setenv("TERM", "linux", 1);
+	set_env();
 
+	/* Everything of ours is read before a shared root hides it. */
 	argv = read_cmd();
+	cwd = slurp("/mkvm/cwd", NULL);
+	nshares = read_mounts(shares, 8);
+	if (nshares && !strcmp(shares[0].dir, "/"))
+		setup_root(shares, nshares);
+	else
+		for (int i = 0; i < nshares; i++)
+			mount_9p(shares[i].tag, shares[i].dir, shares[i].ro);
+
 	if (!argv) {
 		static char *const inits[] = { "/init", "/sbin/init", "/bin/sh" };
 
@@ -208,8 +358,12 @@ int main(void)
 		setpgid(0, 0);
 		tcsetpgrp(0, getpid());
 		signal(SIGTTOU, SIG_DFL);
-		if (stat("/share", &st) || chdir("/share"))
+		if (cwd && *cwd) {
+			if (chdir(cwd))
+				msg("cwd %s: %s", cwd, strerror(errno));
+		} else if (stat("/share", &st) || chdir("/share")) {
 			(void)!chdir("/");
+		}
 		execvp(argv[0], argv);
 		msg("%s: %s", argv[0], strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
 
@@ -24,7 +25,8 @@
 #include "../dev/virtio.h"
 #include "../initramfs.h"
 
-static int passed, failed;
+int passed, failed;
+void test_p9(void);
 
 #define CHECK(c) do {							\
 	if (c) {							\
@@ -727,7 +729,25 @@ static void test_cli(void)
 	CHECK(cli(&o, "mkvm run -k K --net tap") == 0 && o.net && !o.net_ifname);
 	CHECK(cli(&o, "mkvm run -k K --net tap=t0,bridge=br0") == 0 &&
 	      !strcmp(o.net_ifname, "t0") && !strcmp(o.net_bridge, "br0"));
-	CHECK(cli(&o, "mkvm run -k K --net user") == -1);
+	CHECK(cli(&o, "mkvm run -k K --net user") == 0 && o.net && o.net_user &&
+	      o.nfwd == 0);
+	CHECK(cli(&o, "mkvm run -k K --net user,hostfwd=tcp::2222-:22,"
+		  "hostfwd=udp:127.0.0.1:53-10.0.2.16:5353") == 0 && o.nfwd == 2 &&
+	      !o.fwd[0].udp && o.fwd[0].host_port == 2222 &&
+	      o.fwd[0].host_addr.s_addr == 0 && o.fwd[0].guest_port == 22 &&
+	      o.fwd[0].guest_addr.s_addr == htonl(0x0a00020f) &&
+	      o.fwd[1].udp && o.fwd[1].host_addr.s_addr == htonl(0x7f000001) &&
+	      o.fwd[1].guest_addr.s_addr == htonl(0x0a000210) &&
+	      o.fwd[1].guest_port == 5353);
+	CHECK(cli(&o, "mkvm run -k K --net user,hostfwd=tcp::0-:22") == -1);
+	CHECK(cli(&o, "mkvm run -k K --net user,hostfwd=tcp::99999-:22") == -1);
+	CHECK(cli(&o, "mkvm run -k K --net user,hostfwd=sctp::1-:2") == -1);
+	CHECK(cli(&o, "mkvm run -k K --net user,hostfwd=tcp:1.2.3:1-:2") == -1);
+	CHECK(cli(&o, "mkvm run -k K --net user,hostfwd=tcp::1-:") == -1);
+	CHECK(cli(&o, "mkvm run -k K --net user,hostfwd=tcp::1:2") == -1);
+	CHECK(cli(&o, "mkvm run -k K --net user,bridge=br0") == -1);
+	CHECK(cli(&o, "mkvm run -k K --net user --net tap") == -1);
+	CHECK(cli(&o, "mkvm run -k K --net bogus") == -1);
 	CHECK(cli(&o, "mkvm run -k K --net tap,bridge=") == -1);
 	CHECK(cli(&o, "mkvm run -k K --mem 16M") == -1);
 	CHECK(cli(&o, "mkvm run -k K --mem lots") == -1);
@@ -742,6 +762,42 @@ static void test_cli(void)
 	CHECK(cli(&o, "mkvm") == -1);
 	CHECK(cli(&o, "mkvm run -k K -m 100M") == 0 && o.mem == 100 * MiB);
 	CHECK(cli(&o, "mkvm run -k K -m 101M") == 0 && o.mem == 102 * MiB);
+
+	/* Shares: tags, mount points, limits. */
+	CHECK(cli(&o, "mkvm run -k K --share /a --share /b,ro --share /c,tag=x") == 0);
+	CHECK(o.nshares == 3 && !strcmp(o.shares[0].tag, "share") &&
+	      !strcmp(o.shares[0].mnt, "/share") && !o.shares[0].ro &&
+	      !strcmp(o.shares[1].tag, "share1") &&
+	      !strcmp(o.shares[1].mnt, "/mnt/share1") && o.shares[1].ro &&
+	      !strcmp(o.shares[2].tag, "x") && !strcmp(o.shares[2].mnt, "/mnt/x"));
+	CHECK(cli(&o, "mkvm run -k K --rw /out --root / -e A=1 --cwd /w") == 0);
+	CHECK(o.nshares == 2 && !strcmp(o.shares[0].tag, "mkvm-root") &&
+	      !strcmp(o.shares[0].mnt, "/") && o.shares[0].ro &&
+	      !strcmp(o.shares[0].path, "/") &&
+	      !strcmp(o.shares[1].mnt, "/out") && !o.shares[1].ro &&
+	      !strcmp(o.shares[1].tag, "mkvm-rw0") && o.nenv == 1 &&
+	      !strcmp(o.cwd, "/w"));
+	CHECK(cli(&o, "mkvm run -k K --rw /out/") == 0 &&
+	      !strcmp(o.shares[0].mnt, "/out"));
+	CHECK(cli(&o, "mkvm run -k K --share /a,tag=a/b") == -1);
+	CHECK(cli(&o, "mkvm run -k K --share /a,tag=") == -1);
+	CHECK(cli(&o, "mkvm run -k K --share /a,tag=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa") == -1);
+	CHECK(cli(&o, "mkvm run -k K --share /a,rx") == -1);
+	CHECK(cli(&o, "mkvm run -k K --share /a,tag=t --share /b,tag=t") == -1);
+	CHECK(cli(&o, "mkvm run -k K --share /a --copy /b") == -1);
+	CHECK(cli(&o, "mkvm run -k K --share /a,tag=t --copy /b") == 0);
+	CHECK(cli(&o, "mkvm run -k K --share a --share b --share c --share d --share e") == -1);
+	CHECK(cli(&o, "mkvm run -k K --root / --root /") == -1);
+	CHECK(cli(&o, "mkvm run -k K --rw /") == -1);
+	CHECK(cli(&o, "mkvm run -k K --cwd rel") == -1);
+	CHECK(cli(&o, "mkvm run -k K --env NOEQ") == -1);
+	CHECK(cli(&o, "mkvm run -k K --env =v") == -1);
+	/* console + rng + 4 disks + net + 2 shares > 8 GSIs */
+	CHECK(cli(&o, "mkvm run -k K -d a -d b -d c -d d --net tap --share /a --share /b") == -1);
+	CHECK(strstr(cli_kconfig, "CONFIG_9P_FS=y\n") &&
+	      strstr(cli_kconfig, "CONFIG_NET_9P_VIRTIO=y\n") &&
+	      strstr(cli_kconfig, "CONFIG_OVERLAY_FS=y\n") &&
+	      strstr(cli_kconfig, "CONFIG_VIRTIO_MMIO=y\n"));
 }
 
 /* ---- cpio ----------------------------------------------------------------- */
@@ -784,7 +840,7 @@ static void test_cpio(void)
 		 dir, dir, dir, dir, dir, dir);
 	CHECK(system(path) == 0);
 	cpio_init(&c);
-	n = cpio_add_virtio_modules(&c, dir);
+	n = cpio_add_virtio_modules(&c, dir, false);
 	if (n != 4)
 		printf("  modules added: %d\n", n);
 	CHECK(n == 4);
@@ -795,7 +851,52 @@ static void test_cpio(void)
 	CHECK(count_str(c.buf, c.len, "unrelated") == 0);
 	free(c.buf);
 	cpio_init(&c);
-	CHECK(cpio_add_virtio_modules(&c, "/nonexistent") == -1);
+	CHECK(cpio_add_virtio_modules(&c, "/nonexistent", false) == -1);
+	free(c.buf);
+
+	/* With fs: the 9p client and overlayfs, dependencies first. */
+	snprintf(path, sizeof(path), "%s/modules.dep", dir);
+	f = fopen(path, "a");
+	fputs("kernel/n/9pnet.ko:\nkernel/n/9pnet_virtio.ko: kernel/n/9pnet.ko "
+	      "kernel/a/virtio.ko\nkernel/f/9p.ko: kernel/n/9pnet.ko\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "mkdir -p %s/kernel/n %s/kernel/f && "
+		 "touch %s/kernel/n/9pnet.ko %s/kernel/n/9pnet_virtio.ko "
+		 "%s/kernel/f/9p.ko", dir, dir, dir, dir, dir);
+	CHECK(system(path) == 0);
+	cpio_init(&c);
+	n = cpio_add_virtio_modules(&c, dir, true);
+	CHECK(n == 7);
+	CHECK(count_str(c.buf, c.len, "mkvm/modules/04-9pnet.ko") == 1);
+	CHECK(count_str(c.buf, c.len, "mkvm/modules/05-9pnet_virtio.ko") == 1);
+	CHECK(count_str(c.buf, c.len, "mkvm/modules/06-9p.ko") == 1);
+	free(c.buf);
+
+	/* A built tree: modules.order and .modinfo depends=. */
+	snprintf(path, sizeof(path), "mkdir -p %s/tree/drivers/virtio %s/tree/fs "
+		 "&& cd %s/tree && "
+		 "printf 'drivers/virtio/virtio.o\\ndrivers/virtio/virtio_ring.o\\n"
+		 "drivers/virtio/virtio_mmio.o\\nfs/overlay.o\\n' > modules.order && "
+		 "printf 'x\\0depends=\\0' > drivers/virtio/virtio_ring.ko && "
+		 "printf 'x\\0depends=virtio_ring\\0' > drivers/virtio/virtio.ko && "
+		 "printf 'x\\0depends=virtio,virtio_ring\\0y' > drivers/virtio/virtio_mmio.ko && "
+		 "printf 'depends=' > fs/overlay.ko", dir, dir, dir);
+	CHECK(system(path) == 0);
+	snprintf(path, sizeof(path), "%s/tree", dir);
+	cpio_init(&c);
+	n = cpio_add_tree_modules(&c, path, false);
+	CHECK(n == 3);
+	CHECK(count_str(c.buf, c.len, "mkvm/modules/00-virtio_ring.ko") == 1);
+	CHECK(count_str(c.buf, c.len, "mkvm/modules/01-virtio.ko") == 1);
+	CHECK(count_str(c.buf, c.len, "mkvm/modules/02-virtio_mmio.ko") == 1);
+	CHECK(count_str(c.buf, c.len, "overlay") == 0);
+	free(c.buf);
+	cpio_init(&c);
+	CHECK(cpio_add_tree_modules(&c, path, true) == 4);
+	CHECK(count_str(c.buf, c.len, "mkvm/modules/03-overlay.ko") == 1);
+	free(c.buf);
+	cpio_init(&c);
+	CHECK(cpio_add_tree_modules(&c, "/nonexistent", true) == -1);
 	free(c.buf);
 	snprintf(path, sizeof(path), "rm -rf %s", dir);
 	CHECK(system(path) == 0);
@@ -813,6 +914,7 @@ int main(void)
 	test_virtio_mmio();
 	test_cli();
 	test_cpio();
+	test_p9();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
