@@ -15,6 +15,9 @@
 #   make matrix          W=1 builds against 6.1, 6.12 and 7.x headers
 #   make install         install the module, depmod, udev rule
 #   make bench           minikvm vs stock KVM in one QEMU-SVM boot (bench/run.sh)
+#   make fuzz            the KVM ioctl fuzzer alone on the debug kernel in QEMU-SVM:
+#                        DURATION=seconds (600), SEED=..., FUZZ_ARGS="...", and
+#                        FUZZ_KERNEL=6.1|6.12|debug, FUZZ_DEV=minikvm|kvm|both
 #
 # KDIR defaults to the running kernel's build tree; KDIR=... always wins.
 
@@ -23,7 +26,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 KBUILD_ARGS := -C $(KDIR) M=$(CURDIR)
 
 .PHONY: all module userspace selftests clean install lint matrix check \
-	check-debug upstream demo bench help
+	check-debug upstream demo bench fuzz help
 
 all: module userspace selftests
 
@@ -66,5 +69,12 @@ demo:
 bench:
 	bench/run.sh
 
+DURATION ?= 600
+FUZZ_KERNEL ?= debug
+FUZZ_DEV ?= minikvm
+fuzz:
+	scripts/fuzz.sh --duration $(DURATION) --kernel $(FUZZ_KERNEL) --dev $(FUZZ_DEV) \
+		$(if $(SEED),--seed $(SEED)) $(if $(FUZZ_ARGS),--args "$(FUZZ_ARGS)")
+
 help:
-	@sed -n '3,20p' Makefile
+	@sed -n '3,23p' Makefile
