@@ -254,13 +254,17 @@ step_svm_612() { boot svm-6.12 qemu-svm 6.12 --append "MKVM_FUZZ_SECONDS=20"; }
 # host sleep took 3.05 s of L1 time beside a guest taking a timer interrupt every 200 us)
 # and passed on both devices since (2026-12-03, alone); a failure prints its last lines.
 # The whole run-list is here now, so VMX_TESTS is the run-list's names.
+# kvmclock's reference half is left out here (MKVM_SKIP_REFERENCE): on 2026-12-07 stock
+# kvm_intel's guest kvmclock advanced 1.97 s while its own KVM_GET_CLOCK advanced 1.30 s
+# (guest_clock, dev.kvm), after passing on 2026-12-03; the clocks of an L1 under Bochs'
+# instruction-driven time are the emulator's, and minikvm's half still runs.
 VMX_TESTS=sys_api,coexist,first_guest,hotplug,modload,pio,hlt_shutdown,vcpu_ioctl,mmio,msr
 VMX_TESTS=$VMX_TESTS,memslot,multi_vm,observe,xsave,kvmclock,dirty_log,cpuid,signal,sigkill
 VMX_TESTS=$VMX_TESTS,ioeventfd,lapic_timer,irqfd,ipi,irq_storm,irq_teardown,fork_kill,hostile
 VMX_TESTS=$VMX_TESTS,reboot_vm
 step_vmx_61() {
 	boot vmx-6.1 bochs-vmx 6.1 \
-		--append "mkvm.filter=$VMX_TESTS MKVM_REFERENCE_ROUNDS=5 MKVM_GUEST_SPIN_IF=1"
+		--append "mkvm.filter=$VMX_TESTS MKVM_REFERENCE_ROUNDS=5 MKVM_GUEST_SPIN_IF=1 MKVM_SKIP_REFERENCE=kvmclock"
 }
 # The debug tier is there for minikvm's sanitizer and lockdep reports; stock KVM beside it is
 # only the reference, already run in full by svm-6.1 and svm-6.12. Its loop tests get 5
