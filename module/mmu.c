@@ -183,6 +183,20 @@ int mkvm_mmu_map_2m(struct mkvm_mmu *mmu, u64 gpa, phys_addr_t hpa,
 	return 0;
 }
 
+/*
+ * No page table under @gpa: nothing is mapped in its 2 MiB, go to the
+ * next. A slot may span a TiB (page by page took minutes), hence the
+ * reschedule point every GiB.
+ */
+static u64 mkvm_mmu_skip_2m(u64 gpa)
+{
+	gpa = ALIGN_DOWN(gpa, PAGE_SIZE * MKVM_MMU_HUGE_PAGES) +
+	      PAGE_SIZE * MKVM_MMU_HUGE_PAGES;
+	if (IS_ALIGNED(gpa, SZ_1G))
+		cond_resched();
+	return gpa;
+}
+
 /**
  * mkvm_mmu_unmap() - remove the leaves of a range of guest frames
  * @mmu:    the tree
@@ -208,14 +222,7 @@ void mkvm_mmu_unmap(struct mkvm_mmu *mmu, u64 gfn, u64 npages)
 			continue;
 		}
 		if (!pt) {
-			/*
-			 * No page table: nothing mapped in these 2 MiB. (A
-			 * slot may span a TiB; page by page took minutes.)
-			 */
-			gpa = ALIGN_DOWN(gpa, PAGE_SIZE * MKVM_MMU_HUGE_PAGES) +
-			      PAGE_SIZE * MKVM_MMU_HUGE_PAGES;
-			if (IS_ALIGNED(gpa, SZ_1G))
-				cond_resched();
+			gpa = mkvm_mmu_skip_2m(gpa);
 			continue;
 		}
 		if (mmu->fmt->present(pt[mkvm_mmu_index(gpa, 1)])) {
@@ -259,11 +266,7 @@ bool mkvm_mmu_wrprotect(struct mkvm_mmu *mmu, u64 gfn, u64 npages)
 			continue;
 		}
 		if (!pt) {
-			/* No page table: nothing mapped in these 2 MiB. */
-			gpa = ALIGN_DOWN(gpa, PAGE_SIZE * MKVM_MMU_HUGE_PAGES) +
-			      PAGE_SIZE * MKVM_MMU_HUGE_PAGES;
-			if (IS_ALIGNED(gpa, SZ_1G))
-				cond_resched();
+			gpa = mkvm_mmu_skip_2m(gpa);
 			continue;
 		}
 		e = &pt[mkvm_mmu_index(gpa, 1)];
