@@ -15,27 +15,21 @@
 #   svm-6.1   the selftests in QEMU-SVM on Debian's 6.1, on /dev/kvm and /dev/minikvm
 #   svm-6.12  the same on Debian's 6.12 (kvm.enable_virt_at_load exists there)
 #   mkvm      mkvm's own in-VM tests (selftests/mkvm), QEMU-SVM, 6.12
-#   vmx-6.1   the selftests in Bochs-VMX on Debian's 6.1, against kvm_intel
-#   vmx-linux one Linux boot with mkvm on /dev/minikvm in Bochs-VMX (mkvm's demo test)
+#   vmx-6.1   one Bochs-VMX boot of Debian's 6.1: the selftests against kvm_intel and
+#             minikvm, the seven upstream tests that fit Bochs (UPSTREAM_VMX_TESTS, both
+#             devices) and one Linux boot with mkvm on /dev/minikvm (mkvm's demo test)
 #   debug     the selftests in QEMU-SVM on the KASAN/UBSAN/lockdep/kmemleak 6.1 kernel;
 #             any sanitizer, lockdep or leak report fails it (`make check-debug`); the
-#             run-list's fuzzer runs 180 s there (60 s in svm-6.1 and svm-6.12)
+#             run-list's fuzzer runs 60 s there, as in svm-6.1 (20 s in svm-6.12)
 #   upstream-svm  Linux 6.1's own KVM selftests (scripts/upstream-selftests.sh) in QEMU-SVM
 #             on Debian's 6.1, each on /dev/kvm and /dev/minikvm; a test on
 #             selftests/upstream/expected-failures that fails counts as skipped (XFAIL)
-#   upstream-vmx  the seven of those that fit Bochs-VMX's time (UPSTREAM_VMX_TESTS), 6.1
 #
-# The Bochs steps (vmx-6.1, vmx-linux, upstream-vmx) run one after another in a second lane, in
-# the background, while the other steps run: Bochs is single-threaded and those two take
-# half an hour or more, so on two cores the lanes overlap instead of adding up. The rest
-# goes where it evens the lanes out: on 2026-12-04 (hardware_disable_test at 64 rounds)
-# the main lane took 1940 s and vmx-6.1, vmx-linux and upstream-vmx 2324 s, so
-# upstream-vmx went to the main lane. Since 2026-12-07 the main lane carries more: the
-# mkvm suite's 9p tests (22 tests per device), the fuzzer (60 s in svm-6.1, 20 s in
-# svm-6.12, 180 s in debug) and hostile_test in every boot, several minutes against
-# hostile_test's few on Bochs; so upstream-vmx (~290 s, a Bochs boot) closes the second
-# lane again. The second lane starts after build and lint; its log is
-# out/check/lane2.log, printed at the end.
+# The Bochs step (vmx-6.1) runs in a second lane, in the background, while the other steps
+# run: Bochs is single-threaded and its boot takes half an hour or more, so on two cores
+# the lanes overlap instead of adding up. The second lane starts after build and lint;
+# its log is out/check/lane2.log, printed at the end. Documentation/testing.md has the
+# step times.
 #
 # Each step counts what it ran: a build or lint is one test, a boot counts each test of
 # its run-list (Documentation/testing.md). Logs: out/check/STEP/. Exit 0 only when nothing
@@ -44,12 +38,11 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$MKVM_TOP"
 
-ALL_STEPS=(unit build lint svm-6.1 svm-6.12 mkvm vmx-6.1 vmx-linux debug upstream-svm
-	upstream-vmx)
+ALL_STEPS=(unit build lint svm-6.1 svm-6.12 mkvm vmx-6.1 debug upstream-svm)
 # Run only when named with --only (none at the moment).
 OPTIONAL_STEPS=()
 # Steps of the second lane (see above), in the order it runs them.
-LANE2_STEPS=(vmx-6.1 vmx-linux upstream-vmx)
+LANE2_STEPS=(vmx-6.1)
 only= skip=
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -59,7 +52,8 @@ while [ $# -gt 0 ]; do
 		printf "%s\n" "${ALL_STEPS[@]}"
 		[ ${#OPTIONAL_STEPS[@]} = 0 ] || printf "%s (optional)\n" "${OPTIONAL_STEPS[@]}"
 		exit 0 ;;
-	-h|--help) sed -n '5,30s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	# The help is this file's header comment, from its "usage:" line to the code.
+	-h|--help) sed -n '/^# usage:/,/^[^#]/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) die "check: unknown argument '$1' (see --help)" ;;
 	esac
 done
@@ -113,8 +107,7 @@ need_pkgs build-essential bc bison flex libelf-dev kmod cpio busybox-static xz-u
 # Kernels (headers, images, the debug kernel) the steps need; each ensure is idempotent.
 kernels_needed=()
 wanted build && kernels_needed+=(6.1 6.12 debug)
-{ wanted svm-6.1 || wanted vmx-6.1 || wanted upstream-svm || wanted upstream-vmx ||
-	wanted vmx-linux; } &&
+{ wanted svm-6.1 || wanted vmx-6.1 || wanted upstream-svm; } &&
 	kernels_needed+=(6.1)
 { wanted svm-6.12 || wanted mkvm; } && kernels_needed+=(6.12)
 wanted debug && kernels_needed+=(debug)
@@ -239,8 +232,8 @@ boot() {
 }
 
 step_svm_61() { boot svm-6.1 qemu-svm 6.1; }
-# The fuzzer's 60 s run twice per make check (svm-6.1, debug) is enough; 20 s here keeps
-# 6.12 in its reach for less of the CI budget.
+# The fuzzer's 60 s in svm-6.1 and debug are most of its time per make check; 20 s here
+# keeps 6.12 in its reach for less of the CI budget.
 step_svm_612() { boot svm-6.12 qemu-svm 6.12 --append "MKVM_FUZZ_SECONDS=20"; }
 # Bochs runs ~9x slower than real time, so the stock kvm_intel reference makes 5 rounds
 # of each loop instead of up to 100 (selftests/minikvm/mkvm_test.h). MKVM_GUEST_SPIN_IF=1
@@ -262,20 +255,79 @@ VMX_TESTS=sys_api,coexist,first_guest,hotplug,modload,pio,hlt_shutdown,vcpu_ioct
 VMX_TESTS=$VMX_TESTS,memslot,multi_vm,observe,xsave,kvmclock,dirty_log,cpuid,signal,sigkill
 VMX_TESTS=$VMX_TESTS,ioeventfd,lapic_timer,irqfd,ipi,irq_storm,irq_teardown,fork_kill,hostile
 VMX_TESTS=$VMX_TESTS,reboot_vm
+# Upstream tests that fit Bochs: stock kvm_intel needs about a second of guest time per VM
+# there, so only tests that create a few VMs, with 9x the time limits.
+UPSTREAM_VMX_TESTS='cpuid_test.*,set_sregs_test.*,userspace_io_test.*,tsc_msrs_test.*'
+UPSTREAM_VMX_TESTS=$UPSTREAM_VMX_TESTS,'cr4_cpuid_sync_test.*,xapic_state_test.*,max_vcpuid_cap_test.*'
+# And issue 7 on VMX: mkvm boots Debian's 6.1 as L2 on /dev/minikvm (L1 6.1 too) and runs
+# one command in it: mkvm's demo test, the stock-KVM half left out.
+VMX_MKVM_TESTS=mkvm_demo_minikvm
+
+# vmx_stage DIR KVER: one tests directory for all of it: selftests/build, the upstream
+# tests under DIR/upstream and mkvm's under DIR/mkvm, their run-lists joined, reboot_vm
+# (which powers the machine off under a running VM) last.
+vmx_stage() {
+	local dir=$1 kver=$2
+	cp -r selftests/build "$dir"
+	scripts/upstream-selftests.sh stage --filter "$UPSTREAM_VMX_TESTS" --timeout-scale 9 \
+		"$dir.upstream" >&2 || return 1
+	mv "$dir.upstream/upstream" "$dir/"
+	selftests/mkvm/run-vm-tests.sh --kver "$kver" --stage "$dir" >&2 || return 1
+	grep -v '^#' "$dir.upstream/run-list" >> "$dir/run-list"
+	rm -rf "$dir.upstream"
+	{ grep -v '^reboot_vm ' "$dir/run-list"; grep '^reboot_vm ' "$dir/run-list"; } \
+		> "$dir/run-list.tmp"
+	mv "$dir/run-list.tmp" "$dir/run-list"
+}
+
+# Bochs boots take 4 to 11 minutes before init runs (its BIOS reads the image at about
+# 0.15 MB/s), so every VMX test shares one boot: the selftests, the upstream seven and
+# the L2 Linux boot were three boots until 2026-12-07, when CI's second lane took 3751 s.
 step_vmx_61() {
-	boot vmx-6.1 bochs-vmx 6.1 \
-		--append "mkvm.filter=$VMX_TESTS MKVM_REFERENCE_ROUNDS=5 MKVM_GUEST_SPIN_IF=1 MKVM_SKIP_REFERENCE=kvmclock"
+	local dir=$OUT/vmx-6.1 kver vmlinuz modroot ko
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	kver=$(kernel_field 6.1 1)
+	vmlinuz=$(kernel_field 6.1 2)
+	modroot=$(kernel_field 6.1 3)
+	if ! ko=$(module_for 6.1); then
+		account vmx-6.1 0 1 0 "module did not build for 6.1"
+		return
+	fi
+	log "vmx-6.1: staging the selftests, upstream tests and mkvm's demo for $kver"
+	if ! vmx_stage "$dir/tests" "$kver" >"$dir/stage.log" 2>&1 ||
+		! scripts/mkinitramfs.sh --kver "$kver" --modroot "$modroot" --ko "$ko" \
+			--tests "$dir/tests" -o "$dir/initrd.gz" >"$dir/mkinitramfs.log" 2>&1; then
+		tail -n 20 "$dir/stage.log" "$dir/mkinitramfs.log" >&2
+		account vmx-6.1 0 1 0 "staging or initramfs failed"
+		return
+	fi
+	rm -rf "$dir/tests"
+	log "vmx-6.1: booting $kver on bochs-vmx"
+	scripts/vm-test.sh --machine bochs-vmx --kernel "$vmlinuz" --initrd "$dir/initrd.gz" \
+		--out "$dir" --timeout 3000 --append "mkvm.filter=$VMX_TESTS,$UPSTREAM_VMX_TESTS,upstream_table,$VMX_MKVM_TESTS MKVM_REFERENCE_ROUNDS=5 MKVM_GUEST_SPIN_IF=1 MKVM_SKIP_REFERENCE=kvmclock" |
+		tee "$dir/vm-test.log" >&2 || true
+	scripts/upstream-selftests.sh table "$dir/results.ktap" > "$dir/upstream-table.txt" 2>&1 || true
+	local p f s status
+	p=$(grep -o '\bpassed=[0-9]*' "$dir/summary" 2>/dev/null | cut -d= -f2 || true)
+	f=$(grep -o '\bfailed=[0-9]*' "$dir/summary" 2>/dev/null | cut -d= -f2 || true)
+	s=$(grep -o '\bskipped=[0-9]*' "$dir/summary" 2>/dev/null | cut -d= -f2 || true)
+	status=$(grep -o '\bstatus=[a-z]*' "$dir/summary" 2>/dev/null | cut -d= -f2 || true)
+	p=${p:-0} f=${f:-0} s=${s:-0}
+	if [ "$status" != ok ] && [ "$f" = 0 ]; then
+		f=1
+	fi
+	account vmx-6.1 "$p" "$f" "$s" "$([ "$status" = ok ] || echo "see out/check/vmx-6.1/")"
 }
 # The debug tier is there for minikvm's sanitizer and lockdep reports; stock KVM beside it is
 # only the reference, already run in full by svm-6.1 and svm-6.12. Its loop tests get 5
 # rounds (MKVM_REFERENCE_ROUNDS, as on Bochs): fork_kill's 24 VM kills per device took 302 s
 # of the step's 776 under KASAN (2026-12-03); /dev/minikvm keeps all 24.
-# The run-list's fuzzer (selftests/fuzz, issue 18) gets 180 s here (MKVM_FUZZ_SECONDS; 60 s on
-# svm-6.1 and svm-6.12), where its kernel reports count; that and the step's 494 to 776 s are
-# too close to vm-test.sh's default 1200 s limit, hence 1800.
+# The run-list's fuzzer (selftests/fuzz, issue 18) runs its default 60 s here, as in
+# svm-6.1: the 180 s it had until 2026-12-07 put the step near its limit under KASAN, and
+# `make fuzz DURATION=...` is there for longer runs.
 step_debug() {
-	boot debug qemu-svm debug --mem 3072 --timeout 1800 \
-		--append "MKVM_REFERENCE_ROUNDS=5 MKVM_FUZZ_SECONDS=180"
+	boot debug qemu-svm debug --mem 3072 --timeout 1800 --append "MKVM_REFERENCE_ROUNDS=5"
 }
 
 # upstream STEP MACHINE KERNEL-SEL [upstream-selftests.sh run options...]: Linux's own KVM
@@ -314,39 +366,6 @@ upstream() {
 # lane beside it; tests.conf); --quick leaves out the tests tests.conf marks quick=no and
 # the stock-KVM half of those marked quick=minikvm.
 step_upstream_svm() { upstream upstream-svm qemu-svm 6.1 --quick --vm-timeout 3600; }
-# Bochs-VMX: boot alone is 3 to 4 minutes, and stock kvm_intel needs about a second of
-# guest time per VM there, so only tests that create a few VMs, with 9x the time limits.
-UPSTREAM_VMX_TESTS='cpuid_test.*,set_sregs_test.*,userspace_io_test.*,tsc_msrs_test.*'
-UPSTREAM_VMX_TESTS=$UPSTREAM_VMX_TESTS,'cr4_cpuid_sync_test.*,xapic_state_test.*,max_vcpuid_cap_test.*'
-step_upstream_vmx() {
-	upstream upstream-vmx bochs-vmx 6.1 --filter "$UPSTREAM_VMX_TESTS" --timeout-scale 9 \
-		--mem 2048 --vm-timeout 1800
-}
-
-# Issue 7 on VMX: mkvm boots Debian's 6.1 as L2 on /dev/minikvm inside Bochs-VMX (L1 6.1
-# too) and runs one command in it: mkvm's demo test only, the stock-KVM half left out.
-step_vmx_linux() {
-	local dir=$OUT/vmx-linux ko
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	if ! ko=$(module_for 6.1); then
-		account vmx-linux 0 1 0 "module did not build for 6.1"
-		return
-	fi
-	log "vmx-linux: selftests/mkvm/run-vm-tests.sh --machine bochs-vmx"
-	selftests/mkvm/run-vm-tests.sh --machine bochs-vmx --kver "$(kernel_field 6.1 1)" \
-		--ko "$ko" --filter mkvm_demo_minikvm --out "$dir" 2>&1 |
-		tee "$dir/run.log" >&2 || true
-	local line p=0 f=1 s=0
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$dir/run.log" | tail -n 1 || true)
-	if [ -n "$line" ]; then
-		p=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")
-		f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
-		s=$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$line")
-	fi
-	account vmx-linux "$p" "$f" "${s:-0}" "$([ "$f" = 0 ] || echo "see out/check/vmx-linux/")"
-}
-
 step_mkvm() {
 	if [ ! -x selftests/mkvm/run-vm-tests.sh ]; then
 		account mkvm 0 0 1 "selftests/mkvm/run-vm-tests.sh missing"
@@ -385,7 +404,7 @@ if wanted svm-6.1 || wanted svm-6.12 || wanted vmx-6.1 || wanted debug; then
 	make -C selftests >"$OUT/selftests-build.log" 2>&1 ||
 		{ tail -n 30 "$OUT/selftests-build.log" >&2; die "check: selftests do not build"; }
 fi
-if wanted mkvm || wanted unit || wanted vmx-linux; then
+if wanted mkvm || wanted unit || wanted vmx-6.1; then
 	[ ! -f userspace/Makefile ] || make -C userspace >"$OUT/userspace-build.log" 2>&1 ||
 		{ tail -n 30 "$OUT/userspace-build.log" >&2; die "check: userspace does not build"; }
 fi
@@ -403,8 +422,6 @@ run_step() {
 	vmx-6.1) step_vmx_61 ;;
 	debug) step_debug ;;
 	upstream-svm) step_upstream_svm ;;
-	upstream-vmx) step_upstream_vmx ;;
-	vmx-linux) step_vmx_linux ;;
 	esac
 }
 in_lane2() { [[ " ${LANE2_STEPS[*]} " == *" $1 "* ]]; }

@@ -7,7 +7,7 @@
 # bind mount of /dev/minikvm onto /dev/kvm, against minikvm. Issue 5, item 6.
 #
 # usage: scripts/upstream-selftests.sh build
-#        scripts/upstream-selftests.sh stage [--quick] DIR
+#        scripts/upstream-selftests.sh stage [--quick] [--filter GLOB,...] [--timeout-scale N] DIR
 #        scripts/upstream-selftests.sh run [--machine qemu-svm|bochs-vmx] [--kernel SEL]
 #                                          [--ko FILE] [--filter GLOB,...] [--devices kvm,minikvm]
 #                                          [--quick] [--timeout-scale N] [--mem MiB]
@@ -23,7 +23,8 @@
 #           and DIR/run-list with every built test twice, NAME.kvm and NAME.minikvm
 #           (arguments and time limits from selftests/upstream/tests.conf). --quick
 #           leaves out the tests tests.conf marks quick=no (listed in upstream/not-run.list)
-#           and the /dev/kvm half of those marked quick=minikvm.
+#           and the /dev/kvm half of those marked quick=minikvm; --filter and
+#           --timeout-scale as for run (check.sh's vmx-6.1 step adds such a DIR to its own).
 #   run     build, stage, make the initramfs, boot it (scripts/vm-test.sh) and print the
 #           table. --kernel is a scripts/kernels.sh selector (default 6.1); --ko defaults
 #           to module/minikvm.ko (built for that kernel if missing); --filter picks
@@ -52,7 +53,7 @@ UPSTREAM_DIR=$MKVM_TOP/selftests/upstream
 BUILD_RECIPE=v3
 
 usage() {
-	sed -n '9,43s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '9,44s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 
@@ -266,6 +267,46 @@ cmd_table() {
 }
 
 # ------------------------------------------------------------------------------ run
+# cmd_select DIR FILTER SCALE: in a staged DIR, keep only the run-list lines whose names
+# match FILTER (comma-separated shell globs; empty: all) and only their binaries, and
+# multiply every time limit by SCALE.
+cmd_select() {
+	local dir=$1 filter=$2 scale=$3
+	# Only the matching run-list lines, and only their binaries: the image shrinks from ~39 MB to a few, which matters on Bochs: its BIOS loads the initramfs
+	# at ~0.15 MB per second of wall time.
+	if [ -n "$filter" ]; then
+		local line name g keepit bin
+		local -a globs
+		IFS=, read -r -a globs <<< "$filter"
+		: > "$dir/run-list.tmp"
+		while IFS= read -r line; do
+			name=${line%% *}
+			keepit=
+			[[ $line == \#* || $name == upstream_table ]] && keepit=1
+			for g in "${globs[@]}"; do
+				# shellcheck disable=SC2053 # the glob is the point
+				[[ $name == $g ]] && keepit=1
+			done
+			[ -n "$keepit" ] && printf '%s\n' "$line" >> "$dir/run-list.tmp"
+		done < "$dir/run-list"
+		mv "$dir/run-list.tmp" "$dir/run-list"
+		( cd "$dir/upstream" && find bin -type f ) | while read -r bin; do
+			grep -qF " $bin" "$dir/run-list" ||
+				grep -qF " ${bin%/*}/$(basename "$bin").sh" "$dir/run-list" ||
+				rm -f "$dir/upstream/$bin"
+		done
+	fi
+	if [ "$scale" != 1 ]; then
+		awk -v s="$scale" '{
+			for (i = 2; i <= NF; i++) {
+				if ($i ~ /^timeout=/) { sub(/^timeout=/, "", $i); $i = "timeout=" ($i * s) }
+				if ($i ~ /^UPSTREAM_TIMEOUT=/) { sub(/^UPSTREAM_TIMEOUT=/, "", $i); $i = "UPSTREAM_TIMEOUT=" ($i * s) }
+			}
+			print }' "$dir/run-list" > "$dir/run-list.tmp"
+		mv "$dir/run-list.tmp" "$dir/run-list"
+	fi
+}
+
 cmd_run() {
 	local machine=qemu-svm sel=6.1 ko='' filter='' out='' devices=kvm,minikvm scale=1 mem=3072 vmtmo=''
 	local quick=
@@ -309,40 +350,7 @@ cmd_run() {
 	done
 	# shellcheck disable=SC2086 # keep is sed words
 	[ -z "$keep" ] || sed -i $keep "$out/tests/run-list"
-	# --filter: keep only the matching run-list lines, and only their binaries. The image
-	# shrinks from ~39 MB to a few, which matters on Bochs: its BIOS loads the initramfs
-	# at ~0.15 MB per second of wall time.
-	if [ -n "$filter" ]; then
-		local line name g keepit bin
-		local -a globs
-		IFS=, read -r -a globs <<< "$filter"
-		: > "$out/tests/run-list.tmp"
-		while IFS= read -r line; do
-			name=${line%% *}
-			keepit=
-			[[ $line == \#* || $name == upstream_table ]] && keepit=1
-			for g in "${globs[@]}"; do
-				# shellcheck disable=SC2053 # the glob is the point
-				[[ $name == $g ]] && keepit=1
-			done
-			[ -n "$keepit" ] && printf '%s\n' "$line" >> "$out/tests/run-list.tmp"
-		done < "$out/tests/run-list"
-		mv "$out/tests/run-list.tmp" "$out/tests/run-list"
-		( cd "$out/tests/upstream" && find bin -type f ) | while read -r bin; do
-			grep -qF " $bin" "$out/tests/run-list" ||
-				grep -qF " ${bin%/*}/$(basename "$bin").sh" "$out/tests/run-list" ||
-				rm -f "$out/tests/upstream/$bin"
-		done
-	fi
-	if [ "$scale" != 1 ]; then
-		awk -v s="$scale" '{
-			for (i = 2; i <= NF; i++) {
-				if ($i ~ /^timeout=/) { sub(/^timeout=/, "", $i); $i = "timeout=" ($i * s) }
-				if ($i ~ /^UPSTREAM_TIMEOUT=/) { sub(/^UPSTREAM_TIMEOUT=/, "", $i); $i = "UPSTREAM_TIMEOUT=" ($i * s) }
-			}
-			print }' "$out/tests/run-list" > "$out/tests/run-list.tmp"
-		mv "$out/tests/run-list.tmp" "$out/tests/run-list"
-	fi
+	cmd_select "$out/tests" "$filter" "$scale"
 	log "upstream: initramfs for $kver"
 	"$MKVM_TOP/scripts/mkinitramfs.sh" --kver "$kver" --modroot "$modroot" --ko "$ko" \
 		--tests "$out/tests" -o "$out/initrd.gz" >"$out/mkinitramfs.log" 2>&1 ||
@@ -365,8 +373,18 @@ shift
 case "$cmd" in
 build) cmd_build ;;
 stage)
-	[ $# -ge 1 ] || usage
-	if [ "$1" = --quick ]; then cmd_stage "${2:?}" 1; else cmd_stage "$1"; fi
+	quick='' filter='' scale=1
+	while [ $# -gt 1 ]; do
+		case "$1" in
+		--quick) quick=1; shift ;;
+		--filter) filter=$2; shift 2 ;;
+		--timeout-scale) scale=$2; shift 2 ;;
+		*) usage ;;
+		esac
+	done
+	[ $# = 1 ] || usage
+	cmd_stage "$1" "$quick"
+	cmd_select "$1" "$filter" "$scale"
 	;;
 table)
 	if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage; fi
