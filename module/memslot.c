@@ -87,7 +87,7 @@ static int mkvm_account_pin(struct mkvm *vm)
 		} else if (!account_locked_vm(vm->mm, 1, true)) {
 			vm->charged++;
 		} else {
-			pr_warn_ratelimited("minikvm: guest memory pinned by %s[%d] reached RLIMIT_MEMLOCK (%lu KiB): raise it (ulimit -l) or grant CAP_IPC_LOCK\n",
+			pr_warn_ratelimited("guest memory pinned by %s[%d] reached RLIMIT_MEMLOCK (%lu KiB): raise it (ulimit -l) or grant CAP_IPC_LOCK\n",
 					    current->comm, task_pid_nr(current),
 					    vm->charged << (PAGE_SHIFT - 10));
 			return -ENOMEM;
