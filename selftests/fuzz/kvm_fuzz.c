@@ -1609,6 +1609,35 @@ static void count_exit(uint32_t reason)
 	ADD(st->exits[reason < NR_EXITS ? reason : NR_EXITS], 1);
 }
 
+/*
+ * A KVM_RUN that took over 5 s although a timer signal was armed to end it
+ * within 200 ms: the vCPU stayed in guest mode (or the machine stalled).
+ * Print where the guest was, so that the code that did it can be found:
+ * the exit, RIP, RFLAGS, the control registers and the bytes at RIP when
+ * RIP lies in the slot-0 memory (the guest's code is identity-mapped).
+ */
+static void slow_run_report(struct fvm *vm, struct fvcpu *vc, double secs, int err)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	char bytes[16 * 3 + 1] = "";
+	int i;
+
+	if (ioctl(vc->fd, KVM_GET_REGS, &regs) || ioctl(vc->fd, KVM_GET_SREGS, &sregs)) {
+		printf("# slow KVM_RUN: %.1f s on vCPU %d, registers unreadable\n", secs, vc->id);
+		return;
+	}
+	if (regs.rip + sregs.cs.base < MEM_SIZE - 16)
+		for (i = 0; i < 16; i++)
+			sprintf(bytes + 3 * i, " %02x", vm->mem[regs.rip + sregs.cs.base + i]);
+	printf("# slow KVM_RUN: %.1f s on vCPU %d (errno %d, exit %u): rip %#llx rflags %#llx "
+	       "cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx cs %#x/%#llx/%#x, code%s\n",
+	       secs, vc->id, err, vc->run->exit_reason, regs.rip, regs.rflags, sregs.cr0,
+	       sregs.cr3, sregs.cr4, sregs.efer, sregs.cs.selector, sregs.cs.base,
+	       sregs.cs.type | sregs.cs.l << 8 | sregs.cs.db << 9, bytes[0] ? bytes : " -");
+	fflush(stdout);
+}
+
 static void op_run(struct worker *w, struct fvcpu *vc)
 {
 	struct rng *r = &w->r;
@@ -1646,8 +1675,7 @@ static void op_run(struct worker *w, struct fvcpu *vc)
 			__atomic_store_n(&st->max_run_ms, (uint64_t)(t0 * 1000), __ATOMIC_RELAXED);
 		if (t0 > 5) {
 			EV(EV_SLOW_RUN);
-			if (opt.verbose)
-				printf("# slow KVM_RUN: %.1f s\n", t0);
+			slow_run_report(vm, vc, t0, ret < 0 ? e : 0);
 		}
 		if (ret < 0) {
 			if (e == EINTR)
