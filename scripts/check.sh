@@ -28,7 +28,7 @@
 # The Bochs step (vmx-6.1) runs in a second lane, in the background, while the other steps
 # run: Bochs is single-threaded and its boot takes half an hour or more, so on two cores
 # the lanes overlap instead of adding up. The second lane starts after build and lint;
-# its log is out/check/lane2.log, printed at the end. Documentation/testing.md has the
+# its log is out/check/lane2.log, printed at the end. Documentation/test-results.md has the
 # step times.
 #
 # Each step counts what it ran: a build or lint is one test, a boot counts each test of
