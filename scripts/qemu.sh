@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# scripts/qemu.sh - build Debian 12's QEMU 7.2 with our fix for nested SVM, for the
+# scripts/qemu.sh - build Debian 12's QEMU 7.2 with our fixes for nested SVM, for the
 # QEMU-SVM machine (MKVM_QEMU=patched in scripts/vm-test.sh's environment; check.sh's
 # QEMU-SVM steps set it, make demo and direct vm-test.sh runs use Debian's binary).
 #

@@ -41,6 +41,13 @@
  *    stuck vCPU holds.)
  *  - failed_entry_log: KVM_RUN in a loop on state that fails VM entry
  *    (64-bit CS with D set). minikvm printed the whole VMCB/VMCS each time.
+ *  - lme_before_paging: a real-mode guest with EFER.LME set and CR4.PAE
+ *    clear (legal: the step before a 64-bit boot turns paging on) exits
+ *    to the host a few hundred times. Not a minikvm hole: QEMU 7.2's
+ *    nested SVM restored the host's CR0 before its CR4 at #VMEXIT and
+ *    dropped it in this state, leaving the L1 host CPU running with paging
+ *    off, on both devices. The test QEMU carries the fix
+ *    (scripts/qemu/0003-*.patch); the fuzzer found it as an RCU stall.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -692,6 +699,40 @@ TEST_F(dev, uffd_fault_blocks_nobody)
 	EXPECT_EQ(GL_UCALL_DONE, t1.result);
 	gl_vcpu_destroy(&vcpu1);
 	close(uffd);
+}
+
+
+
+/* ---- modes ---- */
+
+/* Real mode: OUT to PORT 200 times, then HLT. */
+GL_GUEST_ASM(lme_out_loop, 16,
+	"mov $200, %cx\n"
+	"1: mov $" GL_XSTR(PORT) ", %dx\n"
+	"out %al, %dx\n"
+	"loop 1b\n"
+	"hlt\n");
+
+TEST_F(dev, lme_before_paging)
+{
+	struct kvm_sregs sregs;
+	int i, r;
+
+	gl_load_asm(&self->vcpu, GL_MODE_REAL, lme_out_loop, lme_out_loop_end);
+	gl_get_sregs(&self->vcpu, &sregs);
+	sregs.efer |= 1ULL << 8;		/* EFER.LME; CR0.PG and CR4.PAE clear */
+	gl_set_sregs(&self->vcpu, &sregs);
+	for (i = 0; i < 200; i++) {
+		r = gl_run(&self->vcpu);
+		ASSERT_EQ(0, r);
+		ASSERT_EQ(KVM_EXIT_IO, self->vcpu.run->exit_reason)
+			TH_LOG("exit %u after %d OUTs", self->vcpu.run->exit_reason, i);
+		ASSERT_EQ(PORT, self->vcpu.run->io.port);
+	}
+	gl_expect_exit(_metadata, &self->vcpu, KVM_EXIT_HLT);
+	gl_get_sregs(&self->vcpu, &sregs);
+	EXPECT_TRUE(sregs.efer & (1ULL << 8));
+	EXPECT_FALSE(sregs.cr0 & 0x80000001ULL);
 }
 
 TEST_HARNESS_MAIN
