@@ -3,8 +3,9 @@
 #
 # modload.sh - the module's life cycle, as a user drives it with modprobe.
 #
-#   reload_20            20x rmmod + modprobe; /dev/minikvm comes and goes,
-#                        and a VM can be created after every load
+#   reload_20            20x rmmod + modprobe (MKVM_MODLOAD_ROUNDS, 5 on Bochs);
+#                        /dev/minikvm comes and goes, and a VM can be created
+#                        after every load
 #   rmmod_refused_busy   rmmod fails while a VM fd is open, works after
 #   sigkill_releases     a VMM killed with SIGKILL drops every reference
 #   enable_virt_at_load  (6.12+) kvm loaded with enable_virt_at_load=1 owns
@@ -64,10 +65,12 @@ hold_vm() {
 	[ "$line" = holding ]
 }
 
-# 1. reload_20
+# 1. reload_20. Each round is a few seconds of emulated time, which Bochs makes
+# minutes: check.sh sets MKVM_MODLOAD_ROUNDS=5 there.
+rounds=${MKVM_MODLOAD_ROUNDS:-20}
 res=ok
 i=0
-while [ $i -lt 20 ]; do
+while [ $i -lt "$rounds" ]; do
 	i=$((i + 1))
 	if ! rmmod minikvm; then diag "round $i: rmmod failed"; res=nok; break; fi
 	if ! wait_path gone /dev/minikvm; then diag "round $i: /dev/minikvm stayed"; res=nok; break; fi
