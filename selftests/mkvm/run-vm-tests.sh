@@ -11,7 +11,7 @@
 #             that has /lib/modules/KVER)
 #   --out     output directory (default out/mkvm-vm): console.log, results.ktap, summary
 #   --append ARGS  extra L1 kernel command line (e.g. mkvm.verbose: full L2 boot logs)
-#   --machine M  scripts/vm-test.sh machine (default qemu-svm; bochs-vmx: check.sh vmx-linux)
+#   --machine M  scripts/vm-test.sh machine (default qemu-svm; bochs-vmx)
 #   --stage DIR  only stage: put everything under DIR/mkvm and append the run-list lines
 #             to DIR/run-list (for a combined selftests/build), then exit without booting
 #
