@@ -192,10 +192,12 @@ qemu_for() {
 }
 
 # boot STEP MACHINE KERNEL-SEL [vm-test options...]: the selftests in an emulated machine.
+# With BOOT_STAGE=FUNC in the environment, FUNC DIR KVER lays out the tests directory
+# instead of selftests/build (vmx_stage).
 boot() {
 	local step=$1 machine=$2 sel=$3
 	shift 3
-	local dir=$OUT/$step kver vmlinuz modroot ko
+	local dir=$OUT/$step kver vmlinuz modroot ko tests=selftests/build
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	kver=$(kernel_field "$sel" 1)
@@ -205,13 +207,23 @@ boot() {
 		account "$step" 0 1 0 "module did not build for $sel"
 		return
 	fi
+	if [ -n "${BOOT_STAGE:-}" ]; then
+		tests=$dir/tests
+		log "$step: staging the tests ($BOOT_STAGE)"
+		if ! "$BOOT_STAGE" "$tests" "$kver" >"$dir/stage.log" 2>&1; then
+			tail -n 20 "$dir/stage.log" >&2
+			account "$step" 0 1 0 "staging failed"
+			return
+		fi
+	fi
 	log "$step: initramfs for $kver"
 	if ! scripts/mkinitramfs.sh --kver "$kver" --modroot "$modroot" --ko "$ko" \
-		--tests selftests/build -o "$dir/initrd.gz" >"$dir/mkinitramfs.log" 2>&1; then
+		--tests "$tests" -o "$dir/initrd.gz" >"$dir/mkinitramfs.log" 2>&1; then
 		tail -n 20 "$dir/mkinitramfs.log" >&2
 		account "$step" 0 1 0 "initramfs failed"
 		return
 	fi
+	[ "$tests" = selftests/build ] || rm -rf "$tests"
 	local qemu
 	qemu=$(qemu_for "$machine")
 	log "$step: booting $kver on $machine${qemu:+ (QEMU: $qemu)}"
@@ -237,8 +249,8 @@ step_svm_61() { boot svm-6.1 qemu-svm 6.1; }
 step_svm_612() { boot svm-6.12 qemu-svm 6.12 --append "MKVM_FUZZ_SECONDS=20"; }
 # Bochs runs ~9x slower than real time, so the stock kvm_intel reference makes 5 rounds
 # of each loop instead of up to 100 (selftests/minikvm/mkvm_test.h), and modload.sh
-# reloads the module 5 times instead of 20 (75 s of L1 time, 12 minutes of Bochs, at 20). MKVM_GUEST_SPIN_IF=1
-# works around a Bochs 2.7 VMX bug for the guests that spin without exiting (signal,
+# reloads the module 5 times instead of 20 (75 s of L1 time, 12 minutes of Bochs, at 20).
+# MKVM_GUEST_SPIN_IF=1 works around a Bochs 2.7 VMX bug for the guests that spin without exiting (signal,
 # sigkill, fork_kill): VM entry loads the guest's RFLAGS before Bochs marks the CPU as
 # in VMX non-root operation, so a guest entered with IF clear (from a host that has IF
 # clear, as every hypervisor does) keeps external interrupts masked like the host's own
@@ -287,40 +299,10 @@ vmx_stage() {
 # Its limit is 3300 s: started after build, the lane then ends within CI's hour. With four
 # emulators on the machine it reached its 40th of 47 tests in 3000 s (2026-12-07).
 step_vmx_61() {
-	local dir=$OUT/vmx-6.1 kver vmlinuz modroot ko
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	kver=$(kernel_field 6.1 1)
-	vmlinuz=$(kernel_field 6.1 2)
-	modroot=$(kernel_field 6.1 3)
-	if ! ko=$(module_for 6.1); then
-		account vmx-6.1 0 1 0 "module did not build for 6.1"
-		return
-	fi
-	log "vmx-6.1: staging the selftests, upstream tests and mkvm's demo for $kver"
-	if ! vmx_stage "$dir/tests" "$kver" >"$dir/stage.log" 2>&1 ||
-		! scripts/mkinitramfs.sh --kver "$kver" --modroot "$modroot" --ko "$ko" \
-			--tests "$dir/tests" -o "$dir/initrd.gz" >"$dir/mkinitramfs.log" 2>&1; then
-		tail -n 20 "$dir/stage.log" "$dir/mkinitramfs.log" >&2
-		account vmx-6.1 0 1 0 "staging or initramfs failed"
-		return
-	fi
-	rm -rf "$dir/tests"
-	log "vmx-6.1: booting $kver on bochs-vmx"
-	scripts/vm-test.sh --machine bochs-vmx --kernel "$vmlinuz" --initrd "$dir/initrd.gz" \
-		--out "$dir" --timeout 3300 --append "mkvm.filter=$VMX_TESTS,$UPSTREAM_VMX_TESTS,upstream_table,$VMX_MKVM_TESTS MKVM_REFERENCE_ROUNDS=5 MKVM_MODLOAD_ROUNDS=5 MKVM_GUEST_SPIN_IF=1 MKVM_SKIP_REFERENCE=kvmclock" |
-		tee "$dir/vm-test.log" >&2 || true
-	scripts/upstream-selftests.sh table "$dir/results.ktap" > "$dir/upstream-table.txt" 2>&1 || true
-	local p f s status
-	p=$(grep -o '\bpassed=[0-9]*' "$dir/summary" 2>/dev/null | cut -d= -f2 || true)
-	f=$(grep -o '\bfailed=[0-9]*' "$dir/summary" 2>/dev/null | cut -d= -f2 || true)
-	s=$(grep -o '\bskipped=[0-9]*' "$dir/summary" 2>/dev/null | cut -d= -f2 || true)
-	status=$(grep -o '\bstatus=[a-z]*' "$dir/summary" 2>/dev/null | cut -d= -f2 || true)
-	p=${p:-0} f=${f:-0} s=${s:-0}
-	if [ "$status" != ok ] && [ "$f" = 0 ]; then
-		f=1
-	fi
-	account vmx-6.1 "$p" "$f" "$s" "$([ "$status" = ok ] || echo "see out/check/vmx-6.1/")"
+	BOOT_STAGE=vmx_stage boot vmx-6.1 bochs-vmx 6.1 --timeout 3300 \
+		--append "mkvm.filter=$VMX_TESTS,$UPSTREAM_VMX_TESTS,upstream_table,$VMX_MKVM_TESTS MKVM_REFERENCE_ROUNDS=5 MKVM_MODLOAD_ROUNDS=5 MKVM_GUEST_SPIN_IF=1 MKVM_SKIP_REFERENCE=kvmclock"
+	scripts/upstream-selftests.sh table "$OUT/vmx-6.1/results.ktap" \
+		>"$OUT/vmx-6.1/upstream-table.txt" 2>&1 || true
 }
 # The debug tier is there for minikvm's sanitizer and lockdep reports; stock KVM beside it is
 # only the reference, already run in full by svm-6.1 and svm-6.12. Its loop tests get 5
