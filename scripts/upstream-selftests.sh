@@ -272,8 +272,9 @@ cmd_table() {
 # multiply every time limit by SCALE.
 cmd_select() {
 	local dir=$1 filter=$2 scale=$3
-	# Only the matching run-list lines, and only their binaries: the image shrinks from ~39 MB to a few, which matters on Bochs: its BIOS loads the initramfs
-	# at ~0.15 MB per second of wall time.
+	# Only the matching run-list lines, and only their binaries: the image shrinks from
+	# ~39 MB to a few, which matters on Bochs, whose BIOS loads the initramfs at ~0.15 MB
+	# per second of wall time.
 	if [ -n "$filter" ]; then
 		local line name g keepit bin
 		local -a globs
