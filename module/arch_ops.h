@@ -55,9 +55,34 @@ struct mkvm_vcpu;
  * @vcpu_free:	Free it.
  * @vcpu_load:	The vCPU thread now runs on @cpu (preemption disabled).
  * @vcpu_put:	The vCPU thread leaves the CPU (preemption disabled).
- * @vcpu_run:	Enter the guest once and handle the exit. Returns 1 to
- *		re-enter, 0 when vcpu->run holds an exit for userspace, or a
- *		negative errno for KVM_RUN. Preemption enabled on entry.
+ * @load_dr6:	The guest's DR6 is not part of the vendor's guest state
+ *		(VMX): mkvm_dr_enter() loads it when the guest's breakpoints
+ *		are live. SVM keeps DR6 in the VMCB.
+ * @prepare_switch: First run-loop step (x86/run.c), interrupts off and
+ *		the entry committed: the vendor state that must match this
+ *		CPU and this entry (SVM: V_TPR, ASID, DR6/DR7 into the VMCB;
+ *		VMX: VMCS current, TLB flush, per-entry host fields, GUEST_DR7).
+ *		Returns 1 to go on, 0 with vcpu->run filled (the entry is
+ *		abandoned and KVM_RUN returns to userspace).
+ * @enter_exit:	The world switch, interrupts off and guest time running:
+ *		CLGI/VMSAVE/VMRUN/STGI or CR2/VMLAUNCH/VMRESUME and the host
+ *		state VM exit does not restore, inside guest_state_enter_irqoff()
+ *		and guest_state_exit_irqoff(), and the entry tracepoint. Returns
+ *		0 when the guest ran and exited, or a vendor code for an entry
+ *		that failed, which @handle_exit_irqoff and @handle_exit get.
+ * @handle_exit_irqoff: Right after @enter_exit and mkvm_dr_exit(), still
+ *		with interrupts off: what must happen before the host takes
+ *		interrupts (a host NMI or #MC that exited, SVM's TLB_CONTROL).
+ * @handle_exit: Interrupts on, FPU back to the host: the exit
+ *		tracepoint, failed entries, re-queueing an interrupted event,
+ *		then the vendor's dispatch, which decodes the exits common to
+ *		both vendors into a struct mkvm_exit for x86/exit.c. Returns 1
+ *		to re-enter, 0 with vcpu->run filled, or a negative errno.
+ * @read_gpr:	A guest general-purpose register by its x86 encoding
+ *		(MKVM_R_*, SDM Vol. 2A Table 2-2), for the common exit handlers.
+ * @write_gpr:	Write one.
+ * @skip_insn:	Move RIP to @next_rip (the decoded exit's) and end an STI or
+ *		MOV SS interrupt shadow, as retiring the instruction would.
  * @get_regs:	KVM_GET_REGS.
  * @set_regs:	KVM_SET_REGS (values already copied from userspace).
  * @get_sregs:	KVM_GET_SREGS.
@@ -82,15 +107,14 @@ struct mkvm_vcpu;
  *
  * Interrupt delivery (issue 5, Documentation/interrupts.md). The common
  * code (x86/irq.c) decides what to deliver; the vendor only knows how.
- * The vendor's @vcpu_run must, in this order: call mkvm_inject_pending()
- * before disabling interrupts; mirror the APIC TPR into its CR8 shadow
- * (SVM: V_TPR; VMX: TPR shadow or CR8 exits) and back after the exit;
- * with interrupts off call mkvm_entry_must_abort() and return 1 without
- * entering when it says so; set vcpu->mode to MKVM_OUTSIDE_GUEST after
- * the exit; re-queue an event whose delivery the exit interrupted (SVM:
- * EXITINTINFO, VMX: IDT-vectoring information); hand HLT to
- * mkvm_vcpu_halt() (after skipping the instruction and clearing the
- * interrupt shadow); intercept physical interrupts so a kick IPI exits.
+ * The run loop, mkvm_vcpu_enter_guest() in x86/run.c, keeps the order:
+ * mkvm_inject_pending() before interrupts go off, mkvm_entry_must_abort()
+ * with them off, vcpu->mode back to MKVM_OUTSIDE_GUEST after the exit. The
+ * vendor mirrors the APIC TPR into its CR8 shadow in @prepare_switch and
+ * back in @handle_exit (SVM: V_TPR; VMX: CR8 exits), re-queues an event
+ * whose delivery the exit interrupted (SVM: EXITINTINFO, VMX: IDT-vectoring
+ * information) before dispatching, and intercepts physical interrupts so
+ * that a kick IPI exits. HLT reaches mkvm_vcpu_halt() through x86/exit.c.
  *
  * @vcpu_reset:	INIT: the architectural INIT state (real mode at
  *		F000:FFF0, SDM 9.1.1 / APM 14.1.3), nothing queued. MSRs in
@@ -129,7 +153,14 @@ struct mkvm_arch_ops {
 	void (*vcpu_free)(struct mkvm_vcpu *vcpu);
 	void (*vcpu_load)(struct mkvm_vcpu *vcpu, int cpu);
 	void (*vcpu_put)(struct mkvm_vcpu *vcpu);
-	int (*vcpu_run)(struct mkvm_vcpu *vcpu);
+	bool load_dr6;
+	int (*prepare_switch)(struct mkvm_vcpu *vcpu);
+	int (*enter_exit)(struct mkvm_vcpu *vcpu);
+	void (*handle_exit_irqoff)(struct mkvm_vcpu *vcpu, int entry);
+	int (*handle_exit)(struct mkvm_vcpu *vcpu, int entry);
+	u64 (*read_gpr)(struct mkvm_vcpu *vcpu, unsigned int reg);
+	void (*write_gpr)(struct mkvm_vcpu *vcpu, unsigned int reg, u64 val);
+	void (*skip_insn)(struct mkvm_vcpu *vcpu, u64 next_rip);
 	void (*get_regs)(struct mkvm_vcpu *vcpu, struct kvm_regs *regs);
 	void (*set_regs)(struct mkvm_vcpu *vcpu, const struct kvm_regs *regs);
 	void (*get_sregs)(struct mkvm_vcpu *vcpu, struct kvm_sregs *sregs);

@@ -98,5 +98,5 @@ bool mkvm_can_run_irqchip(void)
  */
 bool mkvm_can_run_guests(void)
 {
-	return mkvm_ops->vcpu_run;
+	return mkvm_ops->enter_exit;
 }

@@ -369,6 +369,9 @@ static inline void mkvm_stat_inc(struct mkvm_vcpu *vcpu, enum mkvm_stat s)
 /* vcpu.c */
 bool mkvm_report_failed_entry(struct mkvm_vcpu *vcpu, const char *why);
 
+/* x86/run.c */
+int mkvm_vcpu_enter_guest(struct mkvm_vcpu *vcpu);
+
 /* xfer.c */
 int mkvm_xfer_init(struct mkvm_vcpu *vcpu);
 void mkvm_xfer_free(struct mkvm_vcpu *vcpu);
@@ -477,6 +480,18 @@ void mkvm_dr_exit(struct mkvm_vcpu *vcpu);
 void mkvm_vcpu_get_debugregs(struct mkvm_vcpu *vcpu, struct kvm_debugregs *d);
 int mkvm_vcpu_set_debugregs(struct mkvm_vcpu *vcpu,
 			    const struct kvm_debugregs *d);
+
+/*
+ * General-purpose registers by their x86 encoding (SDM Vol. 2A Table 2-2):
+ * the slots of the vendors' register arrays and the numbers of
+ * mkvm_arch_ops.read_gpr/write_gpr.
+ */
+enum {
+	MKVM_R_RAX, MKVM_R_RCX, MKVM_R_RDX, MKVM_R_RBX,
+	MKVM_R_RSP, MKVM_R_RBP, MKVM_R_RSI, MKVM_R_RDI,
+	MKVM_R_R8, MKVM_R_R9, MKVM_R_R10, MKVM_R_R11,
+	MKVM_R_R12, MKVM_R_R13, MKVM_R_R14, MKVM_R_R15,
+};
 
 /* kvm_regs fields by x86 register encoding (SDM Vol. 2A Table 2-2). */
 static inline u64 *mkvm_gpr(struct kvm_regs *r, unsigned int n)

@@ -24,8 +24,10 @@
  * fault: which interrupt went in, with which RFLAGS.IF, and what was being
  * delivered when the last exit came.
  *
- * They sit next to VMRUN/VMRESUME in each vendor's run function; when no
- * one listens they cost one static-key branch each. The exit name is
+ * They sit in each vendor's steps of the run loop (x86/run.c): the entry
+ * event right before VMRUN/VMRESUME, the exit event first thing after
+ * interrupts are back on; when no one listens they cost one static-key
+ * branch each. The exit name is
  * printed from the (vendor, code) pair with __print_symbolic, so the trace
  * buffer holds no pointers into the module (a string pointer would dangle
  * after rmmod, and the kernel's %s checker warns about it).

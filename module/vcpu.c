@@ -17,8 +17,9 @@
  *   3. the work the kernel wants done before guest mode (xfer.c): a
  *      pending signal ends KVM_RUN with -EINTR and KVM_EXIT_INTR; the
  *      scheduler and task work (TIF_NOTIFY_RESUME) are served in place;
- *   4. enter the guest once (vendor vcpu_run, which re-checks that work
- *      with interrupts off, so a wakeup cannot be lost);
+ *   4. enter the guest once (x86/run.c mkvm_vcpu_enter_guest(), which
+ *      re-checks that work with interrupts off, so a wakeup cannot be
+ *      lost);
  *   5. an exit handled in the kernel loops to 3; anything else returns to
  *      userspace with kvm_run filled in.
  *
@@ -228,7 +229,7 @@ static int mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 		if (test_and_clear_bit(MKVM_REQ_CLOCK, &vcpu->requests))
 			mkvm_kvmclock_update(vcpu);
 		vcpu->has_run = true;
-		r = mkvm_ops->vcpu_run(vcpu);
+		r = mkvm_vcpu_enter_guest(vcpu);
 		if (r <= 0)
 			break;
 	}

@@ -20,12 +20,13 @@
  * The helpers are the kernel's own static inlines from <linux/kvm_host.h>
  * (guest_timing_enter_irqoff() and friends, there from 5.17 through at
  * least 6.12) built on exported symbols (rcu_note_context_switch,
- * __ct_user_enter/exit, vtime_guest_enter/exit). The order both vendors
- * follow is KVM's (arch/x86/kvm/x86.c vcpu_enter_guest()):
+ * __ct_user_enter/exit, vtime_guest_enter/exit). The order, kept for both
+ * vendors by x86/run.c mkvm_vcpu_enter_guest(), is KVM's (arch/x86/kvm/x86.c
+ * vcpu_enter_guest()):
  *
  *   local_irq_disable();
  *   guest_timing_enter_irqoff();      PF_VCPU: ticks from now are guest time
- *   ... CLGI / last checks, tracepoint ...
+ *   ... CLGI / CR2, tracepoint ...    the vendor's enter_exit from here
  *   guest_state_enter_irqoff();       RCU QS / context tracking; lockdep
  *   VMRUN or VMLAUNCH/VMRESUME        nothing instrumented in between
  *   guest_state_exit_irqoff();
@@ -56,7 +57,7 @@
  * update sits between STI and CLI; without an instruction there the
  * interrupt would wait for the second STI and count as host time.
  *
- * Context: both vendors' vcpu_run, after the world switch back.
+ * Context: x86/run.c, after the world switch back.
  * Returns with interrupts on.
  */
 static __always_inline void mkvm_guest_exit_irqs(struct mkvm_vcpu *vcpu)

@@ -37,6 +37,8 @@
 
 #include "../../arch_ops.h"
 #include "../../compat.h"
+#include "../../mkvm_trace.h"
+#include "../exit.h"
 #include "svm.h"
 
 /* EXITINFO1 of IOIO (APM 15.10.2). */
@@ -49,16 +51,33 @@
 /* EXITINFO1 of a nested page fault: a #PF error code (APM 15.25.6). */
 #define NPF_WRITE	BIT_ULL(1)
 
-static void mkvm_svm_skip(struct mkvm_vcpu *vcpu, unsigned int len)
+/**
+ * mkvm_svm_skip_insn() - RIP past the instruction that exited
+ * @vcpu:     the vCPU
+ * @next_rip: where the next instruction starts (mkvm_svm_next_rip())
+ */
+void mkvm_svm_skip_insn(struct mkvm_vcpu *vcpu, u64 next_rip)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	vmcb->save.rip = next_rip;
+	/* The STI/MOV SS shadow covers one instruction: this one (15.21.5). */
+	vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+}
+
+/* The next RIP: NRIP-save's when the CPU has it, else RIP + @len. */
+static u64 mkvm_svm_next_rip(struct mkvm_vcpu *vcpu, unsigned int len)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 
 	if (mkvm_svm_caps.features & MKVM_SVM_FEAT_NRIPS)
-		vmcb->save.rip = vmcb->control.next_rip;
-	else
-		vmcb->save.rip += len;
-	/* The STI/MOV SS shadow covers one instruction: this one (15.21.5). */
-	vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+		return vmcb->control.next_rip;
+	return vmcb->save.rip + len;
+}
+
+static void mkvm_svm_skip(struct mkvm_vcpu *vcpu, unsigned int len)
+{
+	mkvm_svm_skip_insn(vcpu, mkvm_svm_next_rip(vcpu, len));
 }
 
 static int mkvm_svm_internal_error(struct mkvm_vcpu *vcpu, u32 suberror)
@@ -76,48 +95,25 @@ static int mkvm_svm_internal_error(struct mkvm_vcpu *vcpu, u32 suberror)
 	return 0;
 }
 
+/* IN/OUT/INS/OUTS (15.10.2): decoded here, handled in x86/exit.c. */
 static int mkvm_svm_exit_io(struct mkvm_vcpu *vcpu)
 {
-	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
-	u64 info = vmcb->control.exit_info_1;
-	struct kvm_run *run = vcpu->run;
-	unsigned int size = (info & IOIO_SIZE_MASK) >> IOIO_SIZE_SHIFT;
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+	u64 info = c->exit_info_1;
+	struct mkvm_exit exit = {
+		.code = MKVM_EXIT_IO,
+		/* EXITINFO2 is the next RIP, with or without NRIP-save. */
+		.next_rip = c->exit_info_2,
+		.io.port = info >> IOIO_PORT_SHIFT,
+		.io.size = (info & IOIO_SIZE_MASK) >> IOIO_SIZE_SHIFT,
+		.io.in = info & IOIO_TYPE_IN,
+		.io.string = info & IOIO_STR,
+	};
 
 	/* SZ8/SZ16/SZ32 are one-hot: 1, 2, 4 bytes. */
-	if (size != 1 && size != 2 && size != 4)
+	if (exit.io.size != 1 && exit.io.size != 2 && exit.io.size != 4)
 		return mkvm_svm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
-	/* REP, segment and address size: from the bytes, in x86/pio.c. */
-	if (info & IOIO_STR)
-		return mkvm_handle_string_pio(vcpu, info & IOIO_TYPE_IN, size,
-					      info >> IOIO_PORT_SHIFT,
-					      vmcb->control.exit_info_2);
-	/* In-kernel devices (ioeventfd, the PIC ports) first: no exit. */
-	if (mkvm_pio_in_kernel(vcpu, info & IOIO_TYPE_IN, size,
-			       info >> IOIO_PORT_SHIFT)) {
-		vmcb->save.rip = vmcb->control.exit_info_2;
-		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
-		return 1;
-	}
-
-	run->exit_reason = KVM_EXIT_IO;
-	run->io.direction = (info & IOIO_TYPE_IN) ? KVM_EXIT_IO_IN :
-						    KVM_EXIT_IO_OUT;
-	run->io.size = size;
-	run->io.port = info >> IOIO_PORT_SHIFT;
-	run->io.count = 1;
-	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
-	if (info & IOIO_TYPE_IN) {
-		/* Completed at the next KVM_RUN with what userspace wrote. */
-		vcpu->pending_io = true;
-		vcpu->pending_io_size = size;
-		/* No stale OUT data for userspace to misread (KVM shows 0). */
-		memset(vcpu->pio_page, 0, size);
-	} else {
-		memcpy(vcpu->pio_page, &vmcb->save.rax, size);
-	}
-	/* EXITINFO2 is the next RIP, with or without NRIP-save. */
-	vmcb->save.rip = vmcb->control.exit_info_2;
-	return 0;
+	return mkvm_handle_exit(vcpu, &exit);
 }
 
 static int mkvm_svm_exit_npf(struct mkvm_vcpu *vcpu)
@@ -135,49 +131,119 @@ static int mkvm_svm_exit_npf(struct mkvm_vcpu *vcpu)
 	return mkvm_handle_mmio(vcpu, c->exit_info_2, write);
 }
 
-/*
- * RDMSR/WRMSR (APM 15.11): EXITINFO1 is 0 for RDMSR, 1 for WRMSR; the index
- * is in ECX and the value in EDX:EAX. An MSR that does not exist, or a
- * value the CPU would refuse, is #GP(0) in the guest - never a host access.
- */
+/* RDMSR/WRMSR (15.11): EXITINFO1 is 0 for RDMSR, 1 for WRMSR. */
 static int mkvm_svm_exit_msr(struct mkvm_vcpu *vcpu)
 {
-	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
-	unsigned long *g = svm->regs;
-	u32 msr = g[MKVM_R_RCX];
-	u64 data;
+	struct mkvm_exit exit = {
+		.code = to_svm(vcpu)->vmcb->control.exit_info_1 ?
+			MKVM_EXIT_WRMSR : MKVM_EXIT_RDMSR,
+		.next_rip = mkvm_svm_next_rip(vcpu, 2),	/* 0F 32 / 0F 30 */
+	};
 
-	if (svm->vmcb->control.exit_info_1) {
-		data = (u32)svm->vmcb->save.rax | (u64)(u32)g[MKVM_R_RDX] << 32;
-		if (mkvm_set_msr(vcpu, msr, data, false))
-			goto gp;
-	} else {
-		if (mkvm_get_msr(vcpu, msr, &data))
-			goto gp;
-		svm->vmcb->save.rax = (u32)data;
-		g[MKVM_R_RDX] = data >> 32;
-	}
-	mkvm_svm_skip(vcpu, 2);		/* 0F 32 / 0F 30 */
+	return mkvm_handle_exit(vcpu, &exit);
+}
+
+/* XSETBV (15.9 intercept): the CPL is the VMCB's. */
+static int mkvm_svm_exit_xsetbv(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_exit exit = {
+		.code = MKVM_EXIT_XSETBV,
+		.next_rip = mkvm_svm_next_rip(vcpu, 3),	/* 0F 01 D1 */
+		.xsetbv.cpl = to_svm(vcpu)->vmcb->save.cpl,
+	};
+
+	return mkvm_handle_exit(vcpu, &exit);
+}
+
+/* CPUID (15.9): CPUID.1:ECX.OSXSAVE follows the guest's CR4. */
+static int mkvm_svm_exit_cpuid(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_exit exit = {
+		.code = MKVM_EXIT_CPUID,
+		.next_rip = mkvm_svm_next_rip(vcpu, 2),	/* 0F A2 */
+		.cpuid.osxsave = to_svm(vcpu)->vmcb->save.cr4 & X86_CR4_OSXSAVE,
+	};
+
+	return mkvm_handle_exit(vcpu, &exit);
+}
+
+/* HLT (15.9); with an in-kernel APIC the vCPU sleeps in x86/irq.c. */
+static int mkvm_svm_exit_hlt(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_exit exit = {
+		.code = MKVM_EXIT_HLT,
+		.next_rip = mkvm_svm_next_rip(vcpu, 1),	/* F4 */
+	};
+
+	return mkvm_handle_exit(vcpu, &exit);
+}
+
+/* A triple fault (15.12): the VMCB is undefined after it, so reset. */
+static int mkvm_svm_exit_shutdown(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_exit exit = { .code = MKVM_EXIT_SHUTDOWN };
+
+	mkvm_svm_vcpu_reset(vcpu);
+	return mkvm_handle_exit(vcpu, &exit);
+}
+
+/* Physical INTR/NMI/SMI: the host took it at STGI/STI; just go back. */
+static int mkvm_svm_exit_intr(struct mkvm_vcpu *vcpu)
+{
+	mkvm_stat_inc(vcpu, MKVM_STAT_IRQ);
 	return 1;
-gp:
+}
+
+/* INVD: caches are coherent, nothing to write back or throw away. */
+static int mkvm_svm_exit_invd(struct mkvm_vcpu *vcpu)
+{
+	mkvm_svm_skip(vcpu, 2);		/* 0F 08 */
+	return 1;
+}
+
+/* RDPMC: no PMU is offered, so RDPMC of any counter is #GP(0). */
+static int mkvm_svm_exit_rdpmc(struct mkvm_vcpu *vcpu)
+{
 	mkvm_svm_inject_exception(vcpu, X86_TRAP_GP, true, 0, 0);
 	return 1;
 }
 
-/* XSETBV (APM 15.9 intercept; the checks are in x86/xsave.c). */
-static int mkvm_svm_exit_xsetbv(struct mkvm_vcpu *vcpu)
+/*
+ * The SVM instructions, MONITOR and MWAIT: #UD. EFER.SVME is the host's
+ * (nested SVM is not offered) and CPUID offers no MONITOR (APM Vol. 3).
+ */
+static int mkvm_svm_exit_ud(struct mkvm_vcpu *vcpu)
 {
-	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
-	u64 value = (u32)svm->vmcb->save.rax |
-		    (u64)(u32)svm->regs[MKVM_R_RDX] << 32;
-	int vec = mkvm_emulate_xsetbv(vcpu, svm->regs[MKVM_R_RCX], value,
-				      svm->vmcb->save.cpl);
-
-	if (vec)
-		mkvm_svm_inject_exception(vcpu, vec, vec == GP_VECTOR, 0, 0);
-	else
-		mkvm_svm_skip(vcpu, 3);		/* 0F 01 D1 */
+	mkvm_svm_inject_exception(vcpu, X86_TRAP_UD, false, 0, 0);
 	return 1;
+}
+
+/* #AC, reflected through us: no microcode loop (CVE-2015-5307). */
+static int mkvm_svm_exit_ac(struct mkvm_vcpu *vcpu)
+{
+	mkvm_svm_inject_exception(vcpu, AC_VECTOR, true, 0, 0);
+	return 1;
+}
+
+/* Likewise #DB (CVE-2015-8104). */
+static int mkvm_svm_exit_db(struct mkvm_vcpu *vcpu)
+{
+	mkvm_svm_inject_exception(vcpu, DB_VECTOR, false, 0, 0);
+	return 1;
+}
+
+/* VMRUN failed its consistency checks (15.5.1): EXITCODE -1. */
+static int mkvm_svm_exit_err(struct mkvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	if (mkvm_report_failed_entry(vcpu, "VMRUN failed its consistency checks"))
+		mkvm_svm_dump_vmcb(vcpu, "VMRUN failed its consistency checks");
+	run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+	run->fail_entry.hardware_entry_failure_reason =
+		mkvm_vmcb_exit_code(&to_svm(vcpu)->vmcb->control);
+	run->fail_entry.cpu = raw_smp_processor_id();
+	return 0;
 }
 
 /*
@@ -287,61 +353,41 @@ void mkvm_svm_dump_vmcb(struct mkvm_vcpu *vcpu, const char *why)
 	       s->gdtr.base, s->gdtr.limit, s->idtr.base, s->idtr.limit);
 }
 
-/**
- * mkvm_svm_handle_exit() - dispatch on the VMCB's exit code
- * @vcpu: the vCPU that just left the guest
- *
- * Return: 1 to re-enter, 0 for userspace (vcpu->run filled), <0 errno.
+/*
+ * Dispatch on EXITCODE, one function per exit. The intercepts that
+ * mkvm_svm_vcpu_reset() sets (vcpu.c) can produce: INTR, NMI, SMI, IOIO,
+ * MSR, CPUID, HLT, INVD, XSETBV, RDPMC, VMMCALL, the SVM instructions
+ * (VMRUN, VMLOAD, VMSAVE, STGI, CLGI, SKINIT, INVLPGA), MONITOR, MWAIT,
+ * CR4 writes, every DR read and write, SHUTDOWN, and the exceptions #AC,
+ * #DB and #MC; V_IRQ adds VINTR and NMI injection IRET (intr.c); nested
+ * paging adds NPF; a VMRUN that fails its checks is SVM_EXIT_ERR.
+ * Anything else is an internal error.
  */
-int mkvm_svm_handle_exit(struct mkvm_vcpu *vcpu)
+static int mkvm_svm_dispatch(struct mkvm_vcpu *vcpu)
 {
-	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
-	struct vmcb_control_area *c = &svm->vmcb->control;
-	struct kvm_run *run = vcpu->run;
-	u64 code = mkvm_vmcb_exit_code(c);
+	u64 code = mkvm_vmcb_exit_code(&to_svm(vcpu)->vmcb->control);
 
 	switch (code) {
 	case SVM_EXIT_INTR:
 	case SVM_EXIT_NMI:
 	case SVM_EXIT_SMI:
-		/* The host took it at STGI/STI; just go back. */
-		mkvm_stat_inc(vcpu, MKVM_STAT_IRQ);
-		return 1;
+		return mkvm_svm_exit_intr(vcpu);
 	case SVM_EXIT_IOIO:
-		mkvm_stat_inc(vcpu, MKVM_STAT_IO);
 		return mkvm_svm_exit_io(vcpu);
 	case SVM_EXIT_NPF:
 		return mkvm_svm_exit_npf(vcpu);
 	case SVM_EXIT_HLT:
-		mkvm_stat_inc(vcpu, MKVM_STAT_HLT);
-		mkvm_svm_skip(vcpu, 1);		/* F4 */
-		/* In the kernel with an irqchip, else KVM_EXIT_HLT. */
-		return mkvm_vcpu_halt(vcpu);
+		return mkvm_svm_exit_hlt(vcpu);
 	case SVM_EXIT_VINTR:
 		return mkvm_svm_exit_vintr(vcpu);
 	case SVM_EXIT_IRET:
 		return mkvm_svm_exit_iret(vcpu);
-	case SVM_EXIT_CPUID: {
-		unsigned long *g = svm->regs;
-		u32 a = svm->vmcb->save.rax, b, c = g[MKVM_R_RCX], d;
-
-		mkvm_stat_inc(vcpu, MKVM_STAT_CPUID);
-		mkvm_cpuid_emulate(vcpu, &a, &b, &c, &d,
-				   svm->vmcb->save.cr4 & X86_CR4_OSXSAVE);
-		/* CPUID writes all four registers, zero-extended (SDM 2A). */
-		svm->vmcb->save.rax = a;
-		g[MKVM_R_RBX] = b;
-		g[MKVM_R_RCX] = c;
-		g[MKVM_R_RDX] = d;
-		mkvm_svm_skip(vcpu, 2);		/* 0F A2 */
-		return 1;
-	}
+	case SVM_EXIT_CPUID:
+		return mkvm_svm_exit_cpuid(vcpu);
 	case SVM_EXIT_MSR:
-		mkvm_stat_inc(vcpu, MKVM_STAT_MSR);
 		return mkvm_svm_exit_msr(vcpu);
 	case SVM_EXIT_INVD:
-		mkvm_svm_skip(vcpu, 2);		/* 0F 08: caches are coherent */
-		return 1;
+		return mkvm_svm_exit_invd(vcpu);
 	case SVM_EXIT_XSETBV:
 		return mkvm_svm_exit_xsetbv(vcpu);
 	case SVM_EXIT_VMMCALL:
@@ -352,9 +398,7 @@ int mkvm_svm_handle_exit(struct mkvm_vcpu *vcpu)
 	case SVM_EXIT_WRITE_CR4:
 		return mkvm_svm_exit_cr4(vcpu);
 	case SVM_EXIT_RDPMC:
-		/* No PMU is offered: RDPMC of any counter is #GP(0). */
-		mkvm_svm_inject_exception(vcpu, X86_TRAP_GP, true, 0, 0);
-		return 1;
+		return mkvm_svm_exit_rdpmc(vcpu);
 	case SVM_EXIT_EXCP_BASE + MC_VECTOR:
 		/* The host's handler ran already (vcpu.c). */
 		return 1;
@@ -365,37 +409,56 @@ int mkvm_svm_handle_exit(struct mkvm_vcpu *vcpu)
 	case SVM_EXIT_CLGI:
 	case SVM_EXIT_SKINIT:
 	case SVM_EXIT_INVLPGA:
-		/*
-		 * EFER.SVME is the host's (nested SVM is not offered): the
-		 * SVM instructions are #UD in the guest (APM Vol. 3).
-		 */
 	case SVM_EXIT_MONITOR:
 	case SVM_EXIT_MWAIT:
-		/* Not offered to the guest (CPUID says so): #UD. */
-		mkvm_svm_inject_exception(vcpu, X86_TRAP_UD, false, 0, 0);
-		return 1;
+		return mkvm_svm_exit_ud(vcpu);
 	case SVM_EXIT_EXCP_BASE + AC_VECTOR:
-		/* Reflected, but through us: no microcode loop (CVE-2015-5307). */
-		mkvm_svm_inject_exception(vcpu, AC_VECTOR, true, 0, 0);
-		return 1;
+		return mkvm_svm_exit_ac(vcpu);
 	case SVM_EXIT_EXCP_BASE + DB_VECTOR:
-		/* Likewise for #DB (CVE-2015-8104). */
-		mkvm_svm_inject_exception(vcpu, DB_VECTOR, false, 0, 0);
-		return 1;
+		return mkvm_svm_exit_db(vcpu);
 	case SVM_EXIT_SHUTDOWN:
-		/* The VMCB is undefined after a shutdown (APM 15.12). */
-		mkvm_svm_vcpu_reset(vcpu);
-		run->exit_reason = KVM_EXIT_SHUTDOWN;
-		return 0;
+		return mkvm_svm_exit_shutdown(vcpu);
 	case SVM_EXIT_ERR:
-		if (mkvm_report_failed_entry(vcpu, "VMRUN failed its consistency checks"))
-			mkvm_svm_dump_vmcb(vcpu, "VMRUN failed its consistency checks");
-		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-		run->fail_entry.hardware_entry_failure_reason = code;
-		run->fail_entry.cpu = raw_smp_processor_id();
-		return 0;
+		return mkvm_svm_exit_err(vcpu);
 	default:
 		return mkvm_svm_internal_error(vcpu,
 					       KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 	}
+}
+
+/**
+ * mkvm_svm_handle_exit() - after the world switch, with interrupts on
+ * @vcpu:  the vCPU that just left the guest
+ * @entry: what mkvm_svm_enter_exit() returned
+ *
+ * The exit tracepoint, a failed entry, V_TPR back into the APIC, an event
+ * whose delivery the exit interrupted (intr.c), then the dispatch.
+ *
+ * Return: 1 to re-enter, 0 for userspace (vcpu->run filled), <0 errno.
+ */
+int mkvm_svm_handle_exit(struct mkvm_vcpu *vcpu, int entry)
+{
+	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+
+	if (entry == MKVM_SVM_GIF_FAULT) {
+		/* The vCPU cannot run on this machine now. */
+		pr_err_ratelimited("CLGI/VMSAVE/STGI faulted on CPU %d: SVM is off\n",
+				   raw_smp_processor_id());
+		return -EIO;
+	}
+	trace_mkvm_exit(vcpu->id, MKVM_TRACE_SVM, mkvm_vmcb_exit_code(c),
+			svm->vmcb->save.rip, c->exit_info_1, c->exit_info_2,
+			c->exit_int_info);
+	if (entry) {
+		pr_err_ratelimited("SVM instruction faulted on CPU %d\n",
+				   raw_smp_processor_id());
+		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		vcpu->run->fail_entry.hardware_entry_failure_reason = -1;
+		return 0;
+	}
+	if (vcpu->lapic && (c->int_ctl & V_TPR_MASK) != svm->v_tpr)
+		mkvm_lapic_set_tpr(vcpu, (c->int_ctl & V_TPR_MASK) << 4);
+	mkvm_svm_complete_events(vcpu);
+	return mkvm_svm_dispatch(vcpu);
 }

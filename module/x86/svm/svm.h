@@ -58,6 +58,8 @@ struct mkvm_svm_vm {
  *		a fresh ASID before the next entry.
  * @awaiting_iret: The NMI handler's IRET was intercepted (intr.c).
  * @nmi_iret_rip: Where that IRET is; the NMI mask lifts once RIP moved.
+ * @v_tpr:	V_TPR as this entry wrote it from the APIC's TPR; a guest
+ *		MOV to CR8 changed it when it differs after the exit.
  */
 struct mkvm_svm_vcpu {
 	struct vmcb *vmcb;
@@ -69,14 +71,13 @@ struct mkvm_svm_vcpu {
 	bool need_flush;
 	bool awaiting_iret;
 	u64 nmi_iret_rip;
+	u8 v_tpr;
 };
 
-/* Register slots of struct mkvm_svm_vcpu.regs (same order as the SDM's encoding). */
+/* What mkvm_svm_enter_exit() returns when the guest did not run. */
 enum {
-	MKVM_R_RAX, MKVM_R_RCX, MKVM_R_RDX, MKVM_R_RBX,
-	MKVM_R_RSP, MKVM_R_RBP, MKVM_R_RSI, MKVM_R_RDI,
-	MKVM_R_R8, MKVM_R_R9, MKVM_R_R10, MKVM_R_R11,
-	MKVM_R_R12, MKVM_R_R13, MKVM_R_R14, MKVM_R_R15,
+	MKVM_SVM_VMRUN_FAULT = 1,	/* VMRUN faulted (vmenter.S) */
+	MKVM_SVM_GIF_FAULT,		/* CLGI, VMSAVE or STGI faulted */
 };
 
 static inline struct mkvm_svm_vcpu *to_svm(struct mkvm_vcpu *vcpu)
@@ -106,7 +107,11 @@ void mkvm_svm_vcpu_free(struct mkvm_vcpu *vcpu);
 void mkvm_svm_vcpu_reset(struct mkvm_vcpu *vcpu);
 void mkvm_svm_vcpu_load(struct mkvm_vcpu *vcpu, int cpu);
 void mkvm_svm_vcpu_put(struct mkvm_vcpu *vcpu);
-int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu);
+int mkvm_svm_prepare_switch(struct mkvm_vcpu *vcpu);
+int mkvm_svm_enter_exit(struct mkvm_vcpu *vcpu);
+void mkvm_svm_handle_exit_irqoff(struct mkvm_vcpu *vcpu, int entry);
+u64 mkvm_svm_read_gpr(struct mkvm_vcpu *vcpu, unsigned int reg);
+void mkvm_svm_write_gpr(struct mkvm_vcpu *vcpu, unsigned int reg, u64 val);
 void mkvm_svm_get_regs(struct mkvm_vcpu *vcpu, struct kvm_regs *regs);
 void mkvm_svm_set_regs(struct mkvm_vcpu *vcpu, const struct kvm_regs *regs);
 void mkvm_svm_get_sregs(struct mkvm_vcpu *vcpu, struct kvm_sregs *sregs);
@@ -131,7 +136,8 @@ int mkvm_svm_get_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 *data);
 int mkvm_svm_set_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 data, bool host);
 
 /* exit.c */
-int mkvm_svm_handle_exit(struct mkvm_vcpu *vcpu);
+int mkvm_svm_handle_exit(struct mkvm_vcpu *vcpu, int entry);
+void mkvm_svm_skip_insn(struct mkvm_vcpu *vcpu, u64 next_rip);
 void mkvm_svm_dump_vmcb(struct mkvm_vcpu *vcpu, const char *why);
 
 int mkvm_svm_alloc_hsave_areas(void);

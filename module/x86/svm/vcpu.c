@@ -31,7 +31,6 @@
 #include <linux/sched/signal.h>
 #include <linux/io.h>
 #include <asm/asm.h>
-#include <asm/fpu/api.h>
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
 #include <asm/traps.h>
@@ -240,75 +239,56 @@ void mkvm_svm_inject_exception(struct mkvm_vcpu *vcpu, u8 vector,
 }
 
 /**
- * mkvm_svm_vcpu_run() - enter the guest once and handle the exit
+ * mkvm_svm_prepare_switch() - the VMCB fields this entry needs
  * @vcpu: the vCPU, loaded on this CPU
  *
- * Return: 1 to re-enter, 0 with vcpu->run filled for userspace, or a
- * negative errno.
+ * The first step of the common run loop (x86/run.c) with interrupts off:
+ * the APIC TPR into V_TPR, an ASID valid on this CPU (npt.c) and the
+ * guest's DR6/DR7, which VMRUN loads from the save area.
+ *
+ * Context: interrupts off.
+ * Return: 1 (nothing here can fail).
  */
-int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
+int mkvm_svm_prepare_switch(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb_control_area *c = &svm->vmcb->control;
-	u8 cr8 = 0;
-	int r;
 
-	/* What to deliver is the common code's choice (x86/irq.c). */
-	mkvm_inject_pending(vcpu);
 	if (vcpu->lapic) {
 		/* CR8 is TPR[7:4] (APM 15.21.1); the guest may use either. */
-		cr8 = mkvm_lapic_get_tpr(vcpu) >> 4;
-		c->int_ctl = (c->int_ctl & ~V_TPR_MASK) | cr8;
+		svm->v_tpr = mkvm_lapic_get_tpr(vcpu) >> 4;
+		c->int_ctl = (c->int_ctl & ~V_TPR_MASK) | svm->v_tpr;
 	}
-
-	/*
-	 * kernel_fpu_begin() parks the VMM thread's own FPU registers in
-	 * memory (they come back on return to userspace), so the guest's
-	 * x87/SSE/AVX state can live in the registers while it runs.
-	 */
-	kernel_fpu_begin();
-	local_irq_disable();
-
-	/* Checked again with interrupts off: a kick now cannot be lost. */
-	if (mkvm_xfer_work_pending() ||
-	    (vcpu->lapic && mkvm_entry_must_abort(vcpu))) {
-		local_irq_enable();
-		kernel_fpu_end();
-		return 1;
-	}
-	/* SVM is off, or about to be, on every CPU (virt.c). */
-	if (unlikely(mkvm_virt_rebooting())) {
-		WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
-		local_irq_enable();
-		kernel_fpu_end();
-		return -EIO;
-	}
-
 	mkvm_svm_pick_asid(vcpu, smp_processor_id());
-	if (mkvm_fpu_enter(vcpu)) {
-		WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
-		local_irq_enable();
-		kernel_fpu_end();
-		pr_err_ratelimited("guest FPU image would not load\n");
-		vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-		vcpu->run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
-		vcpu->run->internal.ndata = 0;
-		return 0;
-	}
-
 	/* The guest's DR6/DR7 ride in the VMCB; DR0-DR3 if it uses them. */
 	svm->vmcb->save.dr6 = vcpu->dr.dr6;
 	svm->vmcb->save.dr7 = vcpu->dr.dr7;
-	mkvm_dr_enter(vcpu, false);
+	return 1;
+}
 
-	/* Ticks from here on are guest time (x86/guest_mode.h). */
-	guest_timing_enter_irqoff();
+/**
+ * mkvm_svm_enter_exit() - the world switch: CLGI, VMSAVE, VMRUN, STGI
+ * @vcpu: the vCPU, loaded on this CPU
+ *
+ * VMRUN itself, with the guest's GPRs around it, is in vmenter.S (APM
+ * Vol. 2 15.5); VMSAVE puts the host's FS/GS/TR/syscall MSRs where the
+ * assembly's VMLOAD finds them after the exit.
+ *
+ * Context: interrupts off, guest time running (x86/run.c).
+ * Return: 0 when the guest ran and exited, MKVM_SVM_VMRUN_FAULT when
+ * VMRUN faulted, MKVM_SVM_GIF_FAULT when CLGI, VMSAVE or STGI did.
+ */
+int mkvm_svm_enter_exit(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
+	int r;
+
 	/*
 	 * GIF=0: no interrupt, NMI or SMI is taken until STGI. Like VMRUN
 	 * (vmenter.S), CLGI, VMSAVE and STGI fault with #UD once EFER.SVME
-	 * is clear; the check above makes that impossible, and the
-	 * exception-table entries turn it into an error rather than an oops
-	 * should it happen anyway.
+	 * is clear; the reboot check of the run loop makes that impossible,
+	 * and the exception-table entries turn it into an error rather than
+	 * an oops should it happen anyway.
 	 */
 	asm goto("1: clgi\n\t"
 		 _ASM_EXTABLE(1b, %l[fault])
@@ -317,52 +297,79 @@ int mkvm_svm_vcpu_run(struct mkvm_vcpu *vcpu)
 		 _ASM_EXTABLE(1b, %l[fault])
 		 : : "a" (mkvm_svm_host_save_pa()) : "memory" : fault);
 	trace_mkvm_entry(vcpu->id, svm->vmcb->save.rip, svm->vmcb->save.rflags,
-			 c->event_inj);
+			 svm->vmcb->control.event_inj);
 	/* Guest mode is an RCU quiescent state; nothing traced until exit. */
 	guest_state_enter_irqoff();
 	r = mkvm_svm_vmrun(svm->vmcb_pa, svm->regs, mkvm_svm_host_save_pa());
 	guest_state_exit_irqoff();
-	WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
 	asm goto("1: stgi\n\t"
 		 _ASM_EXTABLE(1b, %l[fault])
 		 : : : "memory" : fault);
 
 	/* An intercepted #DB wrote its status bits to the VMCB's DR6. */
 	vcpu->dr.dr6 = svm->vmcb->save.dr6;
-	mkvm_dr_exit(vcpu);
-	if (mkvm_vmcb_exit_code(c) == SVM_EXIT_EXCP_BASE + MC_VECTOR)
-		mkvm_machine_check();
-	mkvm_fpu_exit(vcpu);
-	svm->vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
-	/* The interrupt that caused #VMEXIT(INTR), if any, is taken here. */
-	mkvm_guest_exit_irqs(vcpu);
-	kernel_fpu_end();
-	trace_mkvm_exit(vcpu->id, MKVM_TRACE_SVM,
-			mkvm_vmcb_exit_code(&svm->vmcb->control),
-			svm->vmcb->save.rip, c->exit_info_1, c->exit_info_2,
-			c->exit_int_info);
-	if (r) {
-		pr_err_ratelimited("SVM instruction faulted on CPU %d\n",
-				   raw_smp_processor_id());
-		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-		vcpu->run->fail_entry.hardware_entry_failure_reason = -1;
-		return 0;
-	}
-	if (vcpu->lapic && (c->int_ctl & V_TPR_MASK) != cr8)
-		mkvm_lapic_set_tpr(vcpu, (c->int_ctl & V_TPR_MASK) << 4);
-	mkvm_svm_complete_events(vcpu);
-	return mkvm_svm_handle_exit(vcpu);
+	return r ? MKVM_SVM_VMRUN_FAULT : 0;
 
 fault:
-	/* Unwind as after an exit; the vCPU cannot run on this machine now. */
-	WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
-	mkvm_dr_exit(vcpu);
-	mkvm_fpu_exit(vcpu);
-	mkvm_guest_exit_irqs(vcpu);
-	kernel_fpu_end();
-	pr_err_ratelimited("CLGI/VMSAVE/STGI faulted on CPU %d: SVM is off\n",
-			   raw_smp_processor_id());
-	return -EIO;
+	return MKVM_SVM_GIF_FAULT;
+}
+
+/**
+ * mkvm_svm_handle_exit_irqoff() - what cannot wait for interrupts
+ * @vcpu:  the vCPU just back from the guest
+ * @entry: what mkvm_svm_enter_exit() returned
+ *
+ * A machine check that exited is the host's (x86/guest_mode.h); the TLB
+ * flush that was asked for is done.
+ *
+ * Context: interrupts off, after mkvm_dr_exit().
+ */
+void mkvm_svm_handle_exit_irqoff(struct mkvm_vcpu *vcpu, int entry)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+
+	/* SVM is off: the VMCB says nothing about this entry. */
+	if (entry == MKVM_SVM_GIF_FAULT)
+		return;
+	if (mkvm_vmcb_exit_code(c) == SVM_EXIT_EXCP_BASE + MC_VECTOR)
+		mkvm_machine_check();
+	c->tlb_ctl = TLB_CONTROL_DO_NOTHING;
+}
+
+/**
+ * mkvm_svm_read_gpr() - a guest GPR, for the common exit handlers
+ * @vcpu: the vCPU
+ * @reg:  MKVM_R_* (x86 encoding)
+ *
+ * Return: the register; RAX and RSP live in the VMCB.
+ */
+u64 mkvm_svm_read_gpr(struct mkvm_vcpu *vcpu, unsigned int reg)
+{
+	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
+
+	if (reg == MKVM_R_RAX)
+		return svm->vmcb->save.rax;
+	if (reg == MKVM_R_RSP)
+		return svm->vmcb->save.rsp;
+	return svm->regs[reg & 15];
+}
+
+/**
+ * mkvm_svm_write_gpr() - write a guest GPR, for the common exit handlers
+ * @vcpu: the vCPU
+ * @reg:  MKVM_R_* (x86 encoding)
+ * @val:  the value
+ */
+void mkvm_svm_write_gpr(struct mkvm_vcpu *vcpu, unsigned int reg, u64 val)
+{
+	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
+
+	if (reg == MKVM_R_RAX)
+		svm->vmcb->save.rax = val;
+	else if (reg == MKVM_R_RSP)
+		svm->vmcb->save.rsp = val;
+	else
+		svm->regs[reg & 15] = val;
 }
 
 /* SVM VMCB attribute format <-> struct kvm_segment (APM 15.5.1, B.2). */

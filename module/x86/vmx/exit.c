@@ -43,6 +43,8 @@
 
 #include "../../arch_ops.h"
 #include "../../compat.h"
+#include "../../mkvm_trace.h"
+#include "../exit.h"
 #include "vmx.h"
 
 /* Exit qualification of an I/O instruction (SDM Table 28-5). */
@@ -79,21 +81,35 @@ static int mkvm_vmx_internal_error(struct mkvm_vcpu *vcpu, u32 reason,
 	return 0;
 }
 
-/*
- * Move RIP past the instruction that exited. STI and MOV SS blocking end
- * with the instruction (SDM Vol. 3A 6.8.3): clear them, or an entry with
- * RFLAGS.IF=0 and "blocking by STI" would fail (26.3.1.5).
+/**
+ * mkvm_vmx_skip_insn() - RIP past the instruction that exited
+ * @vcpu:     the vCPU (VMCS current)
+ * @next_rip: where the next instruction starts (mkvm_vmx_next_rip())
+ *
+ * STI and MOV SS blocking end with the instruction (SDM Vol. 3A 6.8.3):
+ * clear them, or an entry with RFLAGS.IF=0 and "blocking by STI" would
+ * fail (26.3.1.5).
  */
-static void mkvm_vmx_skip(void)
+void mkvm_vmx_skip_insn(struct mkvm_vcpu *vcpu, u64 next_rip)
 {
 	u32 intr = mkvm_vmread(GUEST_INTERRUPTIBILITY_INFO);
 
-	mkvm_vmwrite(GUEST_RIP, mkvm_vmread(GUEST_RIP) +
-				mkvm_vmread(VM_EXIT_INSTRUCTION_LEN));
+	mkvm_vmwrite(GUEST_RIP, next_rip);
 	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
 		mkvm_vmwrite(GUEST_INTERRUPTIBILITY_INFO,
 			     intr & ~(GUEST_INTR_STATE_STI |
 				      GUEST_INTR_STATE_MOV_SS));
+}
+
+/* VMX always reports the length of the instruction that exited (28.2.5). */
+static u64 mkvm_vmx_next_rip(void)
+{
+	return mkvm_vmread(GUEST_RIP) + mkvm_vmread(VM_EXIT_INSTRUCTION_LEN);
+}
+
+static void mkvm_vmx_skip(struct mkvm_vcpu *vcpu)
+{
+	mkvm_vmx_skip_insn(vcpu, mkvm_vmx_next_rip());
 }
 
 /* The value of GPR @reg (register encoding), RSP from the VMCS. */
@@ -119,47 +135,24 @@ static bool mkvm_vmx_long64(void)
 	       (mkvm_vmread(GUEST_CS_AR_BYTES) & BIT(13));
 }
 
+/* IN/OUT/INS/OUTS (Table 28-5): decoded here, handled in x86/exit.c. */
 static int mkvm_vmx_exit_io(struct mkvm_vcpu *vcpu)
 {
-	struct mkvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 q = mkvm_vmread(EXIT_QUALIFICATION);
-	u64 next_rip = mkvm_vmread(GUEST_RIP) +
-		       mkvm_vmread(VM_EXIT_INSTRUCTION_LEN);
-	unsigned int size = (q & IO_SIZE_MASK) + 1;
-	struct kvm_run *run = vcpu->run;
-	u16 port = q >> IO_PORT_SHIFT;
+	struct mkvm_exit exit = {
+		.code = MKVM_EXIT_IO,
+		.next_rip = mkvm_vmx_next_rip(),
+		.io.port = q >> IO_PORT_SHIFT,
+		.io.size = (q & IO_SIZE_MASK) + 1,
+		.io.in = q & IO_IN,
+		.io.string = q & IO_STRING,
+	};
 
 	/* Encodings 0, 1 and 3: 1, 2 and 4 bytes; 2 is not used. */
-	if (size != 1 && size != 2 && size != 4)
+	if (exit.io.size != 1 && exit.io.size != 2 && exit.io.size != 4)
 		return mkvm_vmx_internal_error(vcpu, EXIT_REASON_IO_INSTRUCTION,
 					       KVM_INTERNAL_ERROR_EMULATION);
-	/* REP, segment and address size: from the bytes, in x86/pio.c. */
-	if (q & IO_STRING)
-		return mkvm_handle_string_pio(vcpu, q & IO_IN, size, port,
-					      next_rip);
-	/* In-kernel devices (ioeventfd, the PIC ports) first: no exit. */
-	if (mkvm_pio_in_kernel(vcpu, q & IO_IN, size, port)) {
-		mkvm_vmx_skip();
-		return 1;
-	}
-
-	run->exit_reason = KVM_EXIT_IO;
-	run->io.direction = (q & IO_IN) ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
-	run->io.size = size;
-	run->io.port = port;
-	run->io.count = 1;
-	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
-	if (q & IO_IN) {
-		/* Completed at the next KVM_RUN with what userspace wrote. */
-		vcpu->pending_io = true;
-		vcpu->pending_io_size = size;
-		/* No stale OUT data for userspace to misread (KVM shows 0). */
-		memset(vcpu->pio_page, 0, size);
-	} else {
-		memcpy(vcpu->pio_page, &vmx->regs[MKVM_VMX_RAX], size);
-	}
-	mkvm_vmx_skip();
-	return 0;
+	return mkvm_handle_exit(vcpu, &exit);
 }
 
 static int mkvm_vmx_exit_ept_violation(struct mkvm_vcpu *vcpu)
@@ -177,47 +170,110 @@ static int mkvm_vmx_exit_ept_violation(struct mkvm_vcpu *vcpu)
 	return mkvm_handle_mmio(vcpu, gpa, write);
 }
 
-/*
- * RDMSR/WRMSR (SDM 26.1.3, the MSR bitmap 25.6.9): the index is in ECX and
- * the value in EDX:EAX. An MSR that does not exist, or a value the CPU
- * would refuse, is #GP(0) in the guest - never a host access.
- */
+/* RDMSR/WRMSR (SDM 26.1.3, the MSR bitmap 25.6.9), handled in x86/exit.c. */
 static int mkvm_vmx_exit_msr(struct mkvm_vcpu *vcpu, bool write)
 {
-	unsigned long *g = to_vmx(vcpu)->regs;
-	u32 msr = g[MKVM_VMX_RCX];
-	u64 data;
+	struct mkvm_exit exit = {
+		.code = write ? MKVM_EXIT_WRMSR : MKVM_EXIT_RDMSR,
+		.next_rip = mkvm_vmx_next_rip(),
+	};
 
-	if (write) {
-		data = (u32)g[MKVM_VMX_RAX] | (u64)(u32)g[MKVM_VMX_RDX] << 32;
-		if (mkvm_set_msr(vcpu, msr, data, false))
-			goto gp;
-	} else {
-		if (mkvm_get_msr(vcpu, msr, &data))
-			goto gp;
-		g[MKVM_VMX_RAX] = (u32)data;
-		g[MKVM_VMX_RDX] = data >> 32;
-	}
-	mkvm_vmx_skip();
+	return mkvm_handle_exit(vcpu, &exit);
+}
+
+static int mkvm_vmx_exit_rdmsr(struct mkvm_vcpu *vcpu)
+{
+	return mkvm_vmx_exit_msr(vcpu, false);
+}
+
+static int mkvm_vmx_exit_wrmsr(struct mkvm_vcpu *vcpu)
+{
+	return mkvm_vmx_exit_msr(vcpu, true);
+}
+
+/* XSETBV exits unconditionally (SDM 26.1.2); the CPL is SS.DPL (5.5, 26.3.1.2). */
+static int mkvm_vmx_exit_xsetbv(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_exit exit = {
+		.code = MKVM_EXIT_XSETBV,
+		.next_rip = mkvm_vmx_next_rip(),
+		.xsetbv.cpl = (mkvm_vmread(GUEST_SS_AR_BYTES) >> 5) & 3,
+	};
+
+	return mkvm_handle_exit(vcpu, &exit);
+}
+
+/* CPUID exits unconditionally (26.1.2); OSXSAVE from the CR4 shadow. */
+static int mkvm_vmx_exit_cpuid(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_exit exit = {
+		.code = MKVM_EXIT_CPUID,
+		.next_rip = mkvm_vmx_next_rip(),
+		.cpuid.osxsave = mkvm_vmx_get_cr4() & X86_CR4_OSXSAVE,
+	};
+
+	return mkvm_handle_exit(vcpu, &exit);
+}
+
+/* HLT ("HLT exiting", 26.1.3); with an in-kernel APIC it sleeps (x86/irq.c). */
+static int mkvm_vmx_exit_hlt(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_exit exit = {
+		.code = MKVM_EXIT_HLT,
+		.next_rip = mkvm_vmx_next_rip(),
+	};
+
+	return mkvm_handle_exit(vcpu, &exit);
+}
+
+/*
+ * A triple fault (28.1). Unlike SVM's VMCB after a shutdown, the guest
+ * state in the VMCS stays valid; kvm_intel keeps it too.
+ */
+static int mkvm_vmx_exit_triple_fault(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_exit exit = { .code = MKVM_EXIT_SHUTDOWN };
+
+	return mkvm_handle_exit(vcpu, &exit);
+}
+
+/* A physical interrupt: the host took it when the run loop enabled them. */
+static int mkvm_vmx_exit_intr(struct mkvm_vcpu *vcpu)
+{
+	mkvm_stat_inc(vcpu, MKVM_STAT_IRQ);
 	return 1;
-gp:
+}
+
+/* Our own EPT entry is wrong (SDM 29.3.3.1): never the guest's doing. */
+static int mkvm_vmx_exit_ept_misconfig(struct mkvm_vcpu *vcpu, u32 reason)
+{
+	pr_err_ratelimited("vCPU %u: EPT misconfiguration at GPA %#llx\n",
+			   vcpu->id, mkvm_vmread(GUEST_PHYSICAL_ADDRESS));
+	return mkvm_vmx_internal_error(vcpu, reason,
+				       KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+}
+
+/* INVD exits unconditionally (26.1.2); caches are coherent. */
+static int mkvm_vmx_exit_invd(struct mkvm_vcpu *vcpu)
+{
+	mkvm_vmx_skip(vcpu);
+	return 1;
+}
+
+/* RDPMC: no PMU is offered, so RDPMC of any counter is #GP(0). */
+static int mkvm_vmx_exit_rdpmc(struct mkvm_vcpu *vcpu)
+{
 	mkvm_vmx_inject_exception(vcpu, X86_TRAP_GP, true, 0, 0);
 	return 1;
 }
 
-/* XSETBV exits unconditionally (SDM 26.1.2); the checks are in x86/xsave.c. */
-static int mkvm_vmx_exit_xsetbv(struct mkvm_vcpu *vcpu)
+/*
+ * VMX instructions, GETSEC, MONITOR and MWAIT: not offered to the guest
+ * (CPUID says so), so #UD.
+ */
+static int mkvm_vmx_exit_ud(struct mkvm_vcpu *vcpu)
 {
-	unsigned long *g = to_vmx(vcpu)->regs;
-	u64 value = (u32)g[MKVM_VMX_RAX] | (u64)(u32)g[MKVM_VMX_RDX] << 32;
-	/* The CPL is SS.DPL (SDM Vol. 3A 5.5, 26.3.1.2). */
-	unsigned int cpl = (mkvm_vmread(GUEST_SS_AR_BYTES) >> 5) & 3;
-	int vec = mkvm_emulate_xsetbv(vcpu, g[MKVM_VMX_RCX], value, cpl);
-
-	if (vec)
-		mkvm_vmx_inject_exception(vcpu, vec, vec == GP_VECTOR, 0, 0);
-	else
-		mkvm_vmx_skip();
+	mkvm_vmx_inject_exception(vcpu, X86_TRAP_UD, false, 0, 0);
 	return 1;
 }
 
@@ -285,7 +341,7 @@ static int mkvm_vmx_exit_cr(struct mkvm_vcpu *vcpu)
 		mkvm_vmx_inject_exception(vcpu, X86_TRAP_GP, true, 0, 0);
 		return 1;
 	}
-	mkvm_vmx_skip();
+	mkvm_vmx_skip(vcpu);
 	return 1;
 }
 
@@ -343,7 +399,7 @@ static int mkvm_vmx_exit_dr(struct mkvm_vcpu *vcpu)
 	if (vec)
 		mkvm_vmx_inject_exception(vcpu, vec, vec == GP_VECTOR, 0, 0);
 	else
-		mkvm_vmx_skip();
+		mkvm_vmx_skip(vcpu);
 	return 1;
 }
 
@@ -351,7 +407,7 @@ static int mkvm_vmx_exit_dr(struct mkvm_vcpu *vcpu)
 static int mkvm_vmx_exit_vmcall(struct mkvm_vcpu *vcpu)
 {
 	mkvm_emulate_hypercall(vcpu);
-	mkvm_vmx_skip();
+	mkvm_vmx_skip(vcpu);
 	return 1;
 }
 
@@ -420,80 +476,53 @@ void mkvm_vmx_dump_vmcs(struct mkvm_vcpu *vcpu, const char *why)
 		pr_err("  %-12s %#llx\n", f[i].name, mkvm_vmread(f[i].field));
 }
 
-/**
- * mkvm_vmx_handle_exit() - dispatch on the basic exit reason
- * @vcpu:   the vCPU that just left the guest (VMCS current)
- * @reason: the exit-reason field (SDM 25.9.1); not a failed entry
- *
- * Return: 1 to re-enter, 0 for userspace (vcpu->run filled), <0 errno.
+/*
+ * Dispatch on the basic exit reason, one function per exit. The controls
+ * vcpu.c and hw.c set can produce: external interrupts and NMIs (pin-based
+ * controls), exceptions in the bitmap (#AC, #DB, #MC), I/O (all-ones
+ * bitmaps), RDMSR/WRMSR (all-ones bitmap), HLT, INVD, RDPMC, MONITOR,
+ * MWAIT, CR8 loads and stores, MOV DR, CR0/CR4 writes to host-owned bits,
+ * CR3 accesses on CPUs without the TRUE controls, EPT violations and
+ * misconfigurations, interrupt- and NMI-window exits (intr.c), and the
+ * exits no control can turn off: CPUID, GETSEC, INVD, XSETBV, VMCALL, the
+ * VMX instructions, triple faults (SDM Vol. 3C 26.1.2) and machine checks
+ * during VM entry. Anything else is an internal error.
  */
-int mkvm_vmx_handle_exit(struct mkvm_vcpu *vcpu, u32 reason)
+static int mkvm_vmx_dispatch(struct mkvm_vcpu *vcpu, u32 reason)
 {
-	struct mkvm_vmx_vcpu *vmx = to_vmx(vcpu);
-	struct kvm_run *run = vcpu->run;
-	u16 basic = reason;
-
-	switch (basic) {
+	switch ((u16)reason) {
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
-		/* The host took it when vcpu.c enabled interrupts. */
-		mkvm_stat_inc(vcpu, MKVM_STAT_IRQ);
-		return 1;
+		return mkvm_vmx_exit_intr(vcpu);
 	case EXIT_REASON_EXCEPTION_NMI:
 		return mkvm_vmx_exit_exception(vcpu, reason);
 	case EXIT_REASON_IO_INSTRUCTION:
-		mkvm_stat_inc(vcpu, MKVM_STAT_IO);
 		return mkvm_vmx_exit_io(vcpu);
 	case EXIT_REASON_EPT_VIOLATION:
 		return mkvm_vmx_exit_ept_violation(vcpu);
 	case EXIT_REASON_EPT_MISCONFIG:
-		/* Our own EPT entry is wrong (SDM 29.3.3.1): never the guest's. */
-		pr_err_ratelimited("vCPU %u: EPT misconfiguration at GPA %#llx\n",
-				   vcpu->id, mkvm_vmread(GUEST_PHYSICAL_ADDRESS));
-		return mkvm_vmx_internal_error(vcpu, reason,
-					       KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+		return mkvm_vmx_exit_ept_misconfig(vcpu, reason);
 	case EXIT_REASON_HLT:
-		mkvm_stat_inc(vcpu, MKVM_STAT_HLT);
-		mkvm_vmx_skip();
-		/* In the kernel with an irqchip, else KVM_EXIT_HLT. */
-		return mkvm_vcpu_halt(vcpu);
+		return mkvm_vmx_exit_hlt(vcpu);
 	case EXIT_REASON_INTERRUPT_WINDOW:
 		return mkvm_vmx_exit_irq_window(vcpu);
 	case EXIT_REASON_NMI_WINDOW:
 		return mkvm_vmx_exit_nmi_window(vcpu);
-	case EXIT_REASON_CPUID: {
-		unsigned long *g = vmx->regs;
-		u32 a = g[MKVM_VMX_RAX], b, c = g[MKVM_VMX_RCX], d;
-
-		mkvm_stat_inc(vcpu, MKVM_STAT_CPUID);
-		mkvm_cpuid_emulate(vcpu, &a, &b, &c, &d,
-				   mkvm_vmx_get_cr4() & X86_CR4_OSXSAVE);
-		/* CPUID writes all four registers, zero-extended (SDM 2A). */
-		g[MKVM_VMX_RAX] = a;
-		g[MKVM_VMX_RBX] = b;
-		g[MKVM_VMX_RCX] = c;
-		g[MKVM_VMX_RDX] = d;
-		mkvm_vmx_skip();
-		return 1;
-	}
+	case EXIT_REASON_CPUID:
+		return mkvm_vmx_exit_cpuid(vcpu);
 	case EXIT_REASON_MSR_READ:
-		mkvm_stat_inc(vcpu, MKVM_STAT_MSR);
-		return mkvm_vmx_exit_msr(vcpu, false);
+		return mkvm_vmx_exit_rdmsr(vcpu);
 	case EXIT_REASON_MSR_WRITE:
-		mkvm_stat_inc(vcpu, MKVM_STAT_MSR);
-		return mkvm_vmx_exit_msr(vcpu, true);
+		return mkvm_vmx_exit_wrmsr(vcpu);
 	case EXIT_REASON_XSETBV:
 		return mkvm_vmx_exit_xsetbv(vcpu);
 	case EXIT_REASON_CR_ACCESS:
 		return mkvm_vmx_exit_cr(vcpu);
 	case EXIT_REASON_INVD:
-		mkvm_vmx_skip();		/* caches are coherent */
-		return 1;
+		return mkvm_vmx_exit_invd(vcpu);
 	case EXIT_REASON_DR_ACCESS:
 		return mkvm_vmx_exit_dr(vcpu);
 	case EXIT_REASON_RDPMC:
-		/* No PMU is offered: RDPMC of any counter is #GP(0). */
-		mkvm_vmx_inject_exception(vcpu, X86_TRAP_GP, true, 0, 0);
-		return 1;
+		return mkvm_vmx_exit_rdpmc(vcpu);
 	case EXIT_REASON_VMCALL:
 		return mkvm_vmx_exit_vmcall(vcpu);
 	case EXIT_REASON_VMCLEAR:
@@ -511,18 +540,68 @@ int mkvm_vmx_handle_exit(struct mkvm_vcpu *vcpu, u32 reason)
 	case MKVM_EXIT_REASON_GETSEC:
 	case EXIT_REASON_MONITOR_INSTRUCTION:
 	case EXIT_REASON_MWAIT_INSTRUCTION:
-		/* Not offered to the guest (CPUID says so): #UD. */
-		mkvm_vmx_inject_exception(vcpu, X86_TRAP_UD, false, 0, 0);
-		return 1;
+		return mkvm_vmx_exit_ud(vcpu);
 	case EXIT_REASON_TRIPLE_FAULT:
-		/*
-		 * Unlike SVM's VMCB after a shutdown, the guest state in the
-		 * VMCS stays valid (SDM 28.1); kvm_intel keeps it too.
-		 */
-		run->exit_reason = KVM_EXIT_SHUTDOWN;
-		return 0;
+		return mkvm_vmx_exit_triple_fault(vcpu);
 	default:
 		return mkvm_vmx_internal_error(vcpu, reason,
 					       KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 	}
+}
+
+static int mkvm_vmx_fail_entry(struct mkvm_vcpu *vcpu, u64 reason,
+			       const char *why)
+{
+	if (mkvm_report_failed_entry(vcpu, why))
+		mkvm_vmx_dump_vmcs(vcpu, why);
+	vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+	vcpu->run->fail_entry.hardware_entry_failure_reason = reason;
+	vcpu->run->fail_entry.cpu = raw_smp_processor_id();
+	return 0;
+}
+
+/**
+ * mkvm_vmx_handle_exit() - after the world switch, with interrupts on
+ * @vcpu:  the vCPU that just left the guest (VMCS current)
+ * @entry: what mkvm_vmx_enter_exit() returned
+ *
+ * The exit tracepoint, a failed entry (VMfail, SDM Vol. 3C 31.4, or a
+ * failed guest-state check, 27.8), an event whose delivery the exit
+ * interrupted (intr.c), then the dispatch.
+ *
+ * Return: 1 to re-enter, 0 for userspace (vcpu->run filled), <0 errno.
+ */
+int mkvm_vmx_handle_exit(struct mkvm_vcpu *vcpu, int entry)
+{
+	struct mkvm_vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 reason = vmx->exit_reason;
+
+	if (!entry && trace_mkvm_exit_enabled())
+		trace_mkvm_exit(vcpu->id, MKVM_TRACE_VMX, reason,
+				mkvm_vmread(GUEST_RIP),
+				mkvm_vmread(EXIT_QUALIFICATION),
+				mkvm_vmread(GUEST_PHYSICAL_ADDRESS),
+				mkvm_vmread(IDT_VECTORING_INFO_FIELD));
+	if (entry < 0) {
+		pr_err_ratelimited("VMLAUNCH/VMRESUME faulted on CPU %d\n",
+				   raw_smp_processor_id());
+		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		vcpu->run->fail_entry.hardware_entry_failure_reason = -1;
+		vcpu->run->fail_entry.cpu = raw_smp_processor_id();
+		return 0;
+	}
+	if (entry) {
+		u32 err = mkvm_vmx_insn_error();
+
+		pr_err_ratelimited("vCPU %u: %s failed: VM-instruction error %u\n",
+				   vcpu->id, vmx->launched ? "VMRESUME" : "VMLAUNCH",
+				   err);
+		return mkvm_vmx_fail_entry(vcpu, err,
+					   "VM entry failed its control/host-state checks");
+	}
+	if (reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
+		return mkvm_vmx_fail_entry(vcpu, reason,
+					   "VM entry failed its guest-state checks");
+	mkvm_vmx_complete_events(vcpu, reason);
+	return mkvm_vmx_dispatch(vcpu, reason);
 }

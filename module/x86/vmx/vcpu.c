@@ -70,7 +70,6 @@
 #include <linux/slab.h>
 #include <linux/sched/signal.h>
 #include <linux/io.h>
-#include <asm/fpu/api.h>
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
 #include <asm/traps.h>
@@ -718,58 +717,23 @@ static void mkvm_vmx_restore_host(struct mkvm_vmx_vcpu *vmx)
 		mkvm_wrmsr(MSR_IA32_DEBUGCTLMSR, vmx->host_debugctl);
 }
 
-static int mkvm_vmx_fail_entry(struct mkvm_vcpu *vcpu, u64 reason,
-			       const char *why)
-{
-	if (mkvm_report_failed_entry(vcpu, why))
-		mkvm_vmx_dump_vmcs(vcpu, why);
-	vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-	vcpu->run->fail_entry.hardware_entry_failure_reason = reason;
-	vcpu->run->fail_entry.cpu = raw_smp_processor_id();
-	return 0;
-}
-
 /**
- * mkvm_vmx_vcpu_run() - enter the guest once and handle the exit
+ * mkvm_vmx_prepare_switch() - the VMCS fields this entry needs
  * @vcpu: the vCPU, loaded on this CPU
  *
- * Return: 1 to re-enter, 0 with vcpu->run filled for userspace, or a
- * negative errno.
+ * The first step of the common run loop (x86/run.c) with interrupts off:
+ * the VMCS current on this CPU, the TLB flushed if asked, the host fields
+ * that can change between entries, and the guest's DR7.
+ *
+ * Context: interrupts off.
+ * Return: 1 to enter, 0 with KVM_EXIT_FAIL_ENTRY when the VMCS cannot be
+ * made current here.
  */
-int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
+int mkvm_vmx_prepare_switch(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_vmx_vcpu *vmx = to_vmx(vcpu);
-	u32 reason = 0, intr;
-	int cpu, r;
+	int cpu = smp_processor_id();
 
-	/* What to deliver is the common code's choice (x86/irq.c, intr.c). */
-	mkvm_inject_pending(vcpu);
-
-	/*
-	 * kernel_fpu_begin() parks the VMM thread's own FPU registers in
-	 * memory (they come back on return to userspace), so the guest's
-	 * x87/SSE/AVX state can live in the registers while it runs.
-	 */
-	kernel_fpu_begin();
-	local_irq_disable();
-
-	/* Checked again with interrupts off: a kick now cannot be lost. */
-	if (mkvm_xfer_work_pending() ||
-	    (vcpu->lapic && mkvm_entry_must_abort(vcpu))) {
-		local_irq_enable();
-		kernel_fpu_end();
-		return 1;
-	}
-
-	/* VMX is off, or about to be, on every CPU (virt.c). */
-	if (unlikely(mkvm_virt_rebooting())) {
-		WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
-		local_irq_enable();
-		kernel_fpu_end();
-		return -EIO;
-	}
-
-	cpu = smp_processor_id();
 	/*
 	 * VMX went off and on again on this CPU (suspend/resume) and the
 	 * VMCS was cleared meanwhile: load it again, per-CPU fields too.
@@ -780,25 +744,11 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 			mkvm_vmx_load_host_percpu(vcpu, cpu);
 	}
 	if (!mkvm_vmx_vmcs_is_current(vmx)) {
-		WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
-		local_irq_enable();
-		kernel_fpu_end();
 		pr_err_ratelimited("vCPU %u: VMCS not current on CPU %d\n",
 				   vcpu->id, cpu);
 		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		vcpu->run->fail_entry.hardware_entry_failure_reason = -1;
 		vcpu->run->fail_entry.cpu = cpu;
-		return 0;
-	}
-
-	if (mkvm_fpu_enter(vcpu)) {
-		WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
-		local_irq_enable();
-		kernel_fpu_end();
-		pr_err_ratelimited("guest FPU image would not load\n");
-		vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-		vcpu->run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
-		vcpu->run->internal.ndata = 0;
 		return 0;
 	}
 	mkvm_vmx_flush_tlb(vcpu, cpu);
@@ -808,7 +758,27 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 		mkvm_vmwrite(GUEST_DR7, vcpu->dr.dr7);
 		vmx->guest_dr7 = vcpu->dr.dr7;
 	}
-	mkvm_dr_enter(vcpu, true);
+	return 1;
+}
+
+/**
+ * mkvm_vmx_enter_exit() - the world switch: VMLAUNCH or VMRESUME
+ * @vcpu: the vCPU, loaded on this CPU
+ *
+ * CR2 by hand around it (it is not in the VMCS), the host state VM exit
+ * does not restore (SDM Vol. 3C 28.5) put back, and the exit reason read
+ * for the steps that follow.
+ *
+ * Context: interrupts off, guest time running (x86/run.c).
+ * Return: what mkvm_vmx_vmenter() returned: 0 after a VM exit (a failed
+ * guest-state check included, SDM Vol. 3C 27.8), 1 for VMfail, -EFAULT
+ * when VMLAUNCH/VMRESUME faulted.
+ */
+int mkvm_vmx_enter_exit(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_vmx_vcpu *vmx = to_vmx(vcpu);
+	int r;
+
 	/* CR2 is not part of the VMCS (SDM 27.3.1.1 lists what is). */
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);
@@ -818,68 +788,79 @@ int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 		trace_mkvm_entry(vcpu->id, mkvm_vmread(GUEST_RIP),
 				 mkvm_vmread(GUEST_RFLAGS),
 				 mkvm_vmread(VM_ENTRY_INTR_INFO_FIELD));
-	/*
-	 * Ticks from here on are guest time, and guest mode is an RCU
-	 * quiescent state; nothing traced until exit (x86/guest_mode.h).
-	 */
-	guest_timing_enter_irqoff();
+	/* Guest mode is an RCU quiescent state; nothing traced until exit. */
 	guest_state_enter_irqoff();
 	r = mkvm_vmx_vmenter(vmx->regs, vmx->launched);
 	guest_state_exit_irqoff();
-	WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
 
 	vmx->cr2 = native_read_cr2();
 	mkvm_vmx_restore_host(vmx);
-	mkvm_dr_exit(vcpu);
 	if (!r) {
-		reason = mkvm_vmread(VM_EXIT_REASON);
+		vmx->exit_reason = mkvm_vmread(VM_EXIT_REASON);
 		/* A failed guest-state check leaves the launch state alone. */
-		if (!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+		if (!(vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 			vmx->launched = true;
-		if ((u16)reason == EXIT_REASON_EXCEPTION_NMI) {
-			intr = mkvm_vmread(VM_EXIT_INTR_INFO);
-			/* A host NMI: hand it to the kernel's handler now. */
-			if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
-				asm volatile("int $2" ::: "memory");
-			/* A machine check: the host's, as it would have been. */
-			else if ((intr & INTR_INFO_VECTOR_MASK) == MC_VECTOR)
-				mkvm_machine_check();
-		} else if ((u16)reason == EXIT_REASON_MCE_DURING_VMENTRY) {
-			mkvm_machine_check();
-		}
 	}
-	mkvm_fpu_exit(vcpu);
-	/* An interrupt that caused EXIT_REASON_EXTERNAL_INTERRUPT is taken here. */
-	mkvm_guest_exit_irqs(vcpu);
-	kernel_fpu_end();
-	if (!r && trace_mkvm_exit_enabled())
-		trace_mkvm_exit(vcpu->id, MKVM_TRACE_VMX, reason,
-				mkvm_vmread(GUEST_RIP),
-				mkvm_vmread(EXIT_QUALIFICATION),
-				mkvm_vmread(GUEST_PHYSICAL_ADDRESS),
-				mkvm_vmread(IDT_VECTORING_INFO_FIELD));
-	if (r < 0) {
-		pr_err_ratelimited("VMLAUNCH/VMRESUME faulted on CPU %d\n",
-				   raw_smp_processor_id());
-		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-		vcpu->run->fail_entry.hardware_entry_failure_reason = -1;
-		vcpu->run->fail_entry.cpu = raw_smp_processor_id();
-		return 0;
-	}
-	if (r) {
-		u32 err = mkvm_vmx_insn_error();
+	return r;
+}
 
-		pr_err_ratelimited("vCPU %u: %s failed: VM-instruction error %u\n",
-				   vcpu->id, vmx->launched ? "VMRESUME" : "VMLAUNCH",
-				   err);
-		return mkvm_vmx_fail_entry(vcpu, err,
-					   "VM entry failed its control/host-state checks");
+/**
+ * mkvm_vmx_handle_exit_irqoff() - host NMIs and machine checks first
+ * @vcpu:  the vCPU just back from the guest
+ * @entry: what mkvm_vmx_enter_exit() returned
+ *
+ * An NMI that arrived in the guest exits with NMIs blocked (SDM Vol. 3C
+ * 28.1): INT 2 hands it to the kernel's handler now, and its IRET ends
+ * the blocking. A machine check is the host's (x86/guest_mode.h).
+ *
+ * Context: interrupts off, after mkvm_dr_exit().
+ */
+void mkvm_vmx_handle_exit_irqoff(struct mkvm_vcpu *vcpu, int entry)
+{
+	u16 basic = to_vmx(vcpu)->exit_reason;
+	u32 intr;
+
+	if (entry)
+		return;
+	if (basic == EXIT_REASON_EXCEPTION_NMI) {
+		intr = mkvm_vmread(VM_EXIT_INTR_INFO);
+		/* A host NMI: hand it to the kernel's handler now. */
+		if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+			asm volatile("int $2" ::: "memory");
+		/* A machine check: the host's, as it would have been. */
+		else if ((intr & INTR_INFO_VECTOR_MASK) == MC_VECTOR)
+			mkvm_machine_check();
+	} else if (basic == EXIT_REASON_MCE_DURING_VMENTRY) {
+		mkvm_machine_check();
 	}
-	if (reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
-		return mkvm_vmx_fail_entry(vcpu, reason,
-					   "VM entry failed its guest-state checks");
-	mkvm_vmx_complete_events(vcpu, reason);
-	return mkvm_vmx_handle_exit(vcpu, reason);
+}
+
+/**
+ * mkvm_vmx_read_gpr() - a guest GPR, for the common exit handlers
+ * @vcpu: the vCPU (VMCS current)
+ * @reg:  MKVM_R_* (x86 encoding)
+ *
+ * Return: the register; RSP lives in the VMCS.
+ */
+u64 mkvm_vmx_read_gpr(struct mkvm_vcpu *vcpu, unsigned int reg)
+{
+	if (reg == MKVM_R_RSP)
+		return mkvm_vmread(GUEST_RSP);
+	return to_vmx(vcpu)->regs[reg & 15];
+}
+
+/**
+ * mkvm_vmx_write_gpr() - write a guest GPR, for the common exit handlers
+ * @vcpu: the vCPU (VMCS current)
+ * @reg:  MKVM_R_* (x86 encoding)
+ * @val:  the value
+ */
+void mkvm_vmx_write_gpr(struct mkvm_vcpu *vcpu, unsigned int reg, u64 val)
+{
+	if (reg == MKVM_R_RSP)
+		mkvm_vmwrite(GUEST_RSP, val);
+	else
+		to_vmx(vcpu)->regs[reg & 15] = val;
 }
 
 /* VMCS access rights <-> struct kvm_segment (SDM 25.4.1, Table 25-2). */

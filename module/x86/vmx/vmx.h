@@ -114,6 +114,8 @@ struct mkvm_vmx_vm {
  * @host_debugctl: IA32_DEBUGCTL before entry (VM exit clears it).
  * @guest_dr7:	The value of the VMCS's GUEST_DR7 (written when vcpu->dr.dr7
  *		differs).
+ * @exit_reason: The exit-reason field of the last VM exit (SDM 25.9.1),
+ *		read once by mkvm_vmx_enter_exit() for the steps after it.
  */
 struct mkvm_vmx_vcpu {
 	void *vmcs;
@@ -134,6 +136,7 @@ struct mkvm_vmx_vcpu {
 	u16 host_sel[4];
 	u64 host_debugctl;
 	unsigned long guest_dr7;
+	u32 exit_reason;
 };
 
 /* Register slots of struct mkvm_vmx_vcpu.regs (the SDM's encoding order). */
@@ -194,7 +197,11 @@ int mkvm_vmx_vcpu_create(struct mkvm_vcpu *vcpu);
 void mkvm_vmx_vcpu_free(struct mkvm_vcpu *vcpu);
 void mkvm_vmx_vcpu_load(struct mkvm_vcpu *vcpu, int cpu);
 void mkvm_vmx_vcpu_put(struct mkvm_vcpu *vcpu);
-int mkvm_vmx_vcpu_run(struct mkvm_vcpu *vcpu);
+int mkvm_vmx_prepare_switch(struct mkvm_vcpu *vcpu);
+int mkvm_vmx_enter_exit(struct mkvm_vcpu *vcpu);
+void mkvm_vmx_handle_exit_irqoff(struct mkvm_vcpu *vcpu, int entry);
+u64 mkvm_vmx_read_gpr(struct mkvm_vcpu *vcpu, unsigned int reg);
+void mkvm_vmx_write_gpr(struct mkvm_vcpu *vcpu, unsigned int reg, u64 val);
 void mkvm_vmx_get_regs(struct mkvm_vcpu *vcpu, struct kvm_regs *regs);
 void mkvm_vmx_set_regs(struct mkvm_vcpu *vcpu, const struct kvm_regs *regs);
 void mkvm_vmx_get_sregs(struct mkvm_vcpu *vcpu, struct kvm_sregs *sregs);
@@ -229,7 +236,8 @@ int mkvm_vmx_exit_nmi_window(struct mkvm_vcpu *vcpu);
 void mkvm_vmx_complete_events(struct mkvm_vcpu *vcpu, u32 reason);
 
 /* exit.c */
-int mkvm_vmx_handle_exit(struct mkvm_vcpu *vcpu, u32 reason);
+int mkvm_vmx_handle_exit(struct mkvm_vcpu *vcpu, int entry);
+void mkvm_vmx_skip_insn(struct mkvm_vcpu *vcpu, u64 next_rip);
 void mkvm_vmx_dump_vmcs(struct mkvm_vcpu *vcpu, const char *why);
 
 #endif /* MKVM_VMX_H */
