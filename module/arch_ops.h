@@ -66,10 +66,11 @@ struct mkvm_vcpu;
  *		abandoned and KVM_RUN returns to userspace).
  * @enter_exit:	The world switch, interrupts off and guest time running:
  *		CLGI/VMSAVE/VMRUN/STGI or CR2/VMLAUNCH/VMRESUME and the host
- *		state VM exit does not restore, inside guest_state_enter_irqoff()
- *		and guest_state_exit_irqoff(), and the entry tracepoint. Returns
- *		0 when the guest ran and exited, or a vendor code for an entry
- *		that failed, which @handle_exit_irqoff and @handle_exit get.
+ *		state VM exit does not restore, inside
+ *		guest_state_enter_irqoff() and guest_state_exit_irqoff(),
+ *		and the entry tracepoint. Returns 0 when the guest ran and
+ *		exited, or a vendor code for an entry that failed, which
+ *		@handle_exit_irqoff and @handle_exit get.
  * @handle_exit_irqoff: Right after @enter_exit and mkvm_dr_exit(), still
  *		with interrupts off: what must happen before the host takes
  *		interrupts (a host NMI or #MC that exited, SVM's TLB_CONTROL).

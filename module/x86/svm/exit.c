@@ -20,14 +20,12 @@
  *
  * The companion file for Intel is x86/vmx/exit.c.
  *
- * CPUID answers from the vCPU's KVM_SET_CPUID2 table (x86/cpuid.c),
- * RDMSR/WRMSR from x86/msr.c.
+ * Port I/O, CPUID, HLT, RDMSR/WRMSR, XSETBV and SHUTDOWN mean the same on
+ * VMX: they are only decoded here, into struct mkvm_exit, and handled in
+ * x86/exit.c for both vendors.
  *
  * Nested page faults outside RAM go to the shared MMIO path (x86/mmio.c).
- *
- * Port I/O is offered to the in-kernel I/O bus (iobus.c) first; HLT sleeps
- * in the kernel when there is an in-kernel APIC (x86/irq.c); VINTR and
- * IRET exits belong to interrupt and NMI injection (intr.c).
+ * VINTR and IRET exits belong to interrupt and NMI injection (intr.c).
  *
  * Non-goals for now: string I/O to in-kernel devices.
  */

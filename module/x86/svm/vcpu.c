@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * x86/svm/vcpu.c - one SVM vCPU: its VMCB, its registers, and one trip
- * into the guest.
+ * x86/svm/vcpu.c - one SVM vCPU: its VMCB, its registers, and SVM's steps
+ * of the trip into the guest (the run loop itself is x86/run.c).
  *
  * The VMCB (AMD APM Vol. 2, Appendix B) is the vCPU: the control area says
  * what exits (intercepts), the save area holds the guest's segment, control

@@ -10,11 +10,11 @@
  * violations), the guest-physical address, the interruption information
  * of an exception, and the instruction length. A handler either finishes
  * the job in the kernel (return 1: enter the guest again) or fills struct
- * kvm_run for userspace (return 0), exactly as x86/svm/exit.c does with
- * the same shared helpers: CPUID from the vCPU's KVM_SET_CPUID2 table
- * (x86/cpuid.c), RDMSR/WRMSR through x86/msr.c, string I/O through
- * x86/pio.c and EPT violations outside RAM through the MMIO path
- * (x86/mmio.c).
+ * kvm_run for userspace (return 0), exactly as x86/svm/exit.c does. Port
+ * I/O, CPUID, HLT, RDMSR/WRMSR, XSETBV and triple faults mean the same on
+ * SVM: they are only decoded here, into struct mkvm_exit, and handled in
+ * x86/exit.c for both vendors. EPT violations outside RAM go to the MMIO
+ * path (x86/mmio.c).
  *
  * Unlike SVM without NRIP-save, VMX always reports the length of the
  * instruction that exited (28.2.5), so skipping it needs no table.
@@ -191,7 +191,7 @@ static int mkvm_vmx_exit_wrmsr(struct mkvm_vcpu *vcpu)
 	return mkvm_vmx_exit_msr(vcpu, true);
 }
 
-/* XSETBV exits unconditionally (SDM 26.1.2); the CPL is SS.DPL (5.5, 26.3.1.2). */
+/* XSETBV exits unconditionally (SDM 26.1.2); the CPL is SS.DPL (26.3.1.2). */
 static int mkvm_vmx_exit_xsetbv(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_exit exit = {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * x86/vmx/vcpu.c - one VMX vCPU: its VMCS, its registers, and one trip
- * into the guest.
+ * x86/vmx/vcpu.c - one VMX vCPU: its VMCS, its registers, and VMX's steps
+ * of the trip into the guest (the run loop itself is x86/run.c).
  *
  * The VMCS (Intel SDM Vol. 3C, chapter 25) is the vCPU: the guest-state
  * area holds the guest's segments, control registers, RSP/RIP/RFLAGS and
@@ -56,10 +56,11 @@
  * The companion file for AMD is x86/svm/vcpu.c.
  *
  * Interrupts and NMIs are injected by intr.c, decided by x86/irq.c: the
- * run loop asks mkvm_inject_pending() before every entry, publishes
- * "in guest" with interrupts off (mkvm_entry_must_abort()) so that a kick
- * either aborts the entry or exits the guest, and lets intr.c re-queue an
- * event whose delivery the exit interrupted before any exit handler runs.
+ * run loop (x86/run.c) asks mkvm_inject_pending() before every entry,
+ * publishes "in guest" with interrupts off (mkvm_entry_must_abort()) so
+ * that a kick either aborts the entry or exits the guest, and exit.c lets
+ * intr.c re-queue an event whose delivery the exit interrupted before any
+ * exit handler runs.
  *
  * Non-goals for now: debug-register
  * switching (guest DR0-3/DR6 accesses are not intercepted, as on SVM; the
@@ -387,7 +388,7 @@ static void mkvm_vmx_setup_controls(struct mkvm_vcpu *vcpu)
 	mkvm_vmwrite(IO_BITMAP_A, mkvm_vmx_io_bitmap_pa);
 	mkvm_vmwrite(IO_BITMAP_B, mkvm_vmx_io_bitmap_pa + PAGE_SIZE);
 	mkvm_vmwrite(MSR_BITMAP, mkvm_vmx_msr_bitmap_pa);
-	/* #MC: the host's machine checks are the host's (vcpu_run). */
+	/* #MC: the host's, taken by mkvm_vmx_handle_exit_irqoff(). */
 	mkvm_vmwrite(EXCEPTION_BITMAP, BIT(AC_VECTOR) | BIT(DB_VECTOR) |
 		     BIT(MC_VECTOR));
 	mkvm_vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
