@@ -67,13 +67,15 @@ struct mkvm_vcpu;
  * @enter_exit:	The world switch, interrupts off and guest time running:
  *		CLGI/VMSAVE/VMRUN/STGI or CR2/VMLAUNCH/VMRESUME and the host
  *		state VM exit does not restore, inside
- *		guest_state_enter_irqoff() and guest_state_exit_irqoff(),
- *		and the entry tracepoint. Returns 0 when the guest ran and
- *		exited, or a vendor code for an entry that failed, which
+ *		guest_state_enter_irqoff() and mkvm_guest_state_exit() (which
+ *		puts vcpu->mode outside guest mode at once), and the entry
+ *		tracepoint. Returns 0 when the guest ran and exited, or a
+ *		vendor code for an entry that failed, which
  *		@handle_exit_irqoff and @handle_exit get.
  * @handle_exit_irqoff: Right after @enter_exit and mkvm_dr_exit(), still
  *		with interrupts off: what must happen before the host takes
- *		interrupts (a host NMI or #MC that exited, SVM's TLB_CONTROL).
+ *		interrupts (VMX: the exit reason and launch state; a host NMI
+ *		or #MC that exited; SVM's TLB_CONTROL).
  * @handle_exit: Interrupts on, FPU back to the host: the exit
  *		tracepoint, failed entries, re-queueing an interrupted event,
  *		then the vendor's dispatch, which decodes the exits common to

@@ -29,7 +29,8 @@
  *   ... CLGI / CR2, tracepoint ...    the vendor's enter_exit from here
  *   guest_state_enter_irqoff();       RCU QS / context tracking; lockdep
  *   VMRUN or VMLAUNCH/VMRESUME        nothing instrumented in between
- *   guest_state_exit_irqoff();
+ *   guest_state_exit_irqoff();        mkvm_guest_state_exit(): and at once
+ *                                     vcpu->mode is outside guest mode
  *   ... STGI ...
  *   mkvm_guest_exit_irqs(vcpu);       below: the exit's interrupt, then
  *                                     guest time ends
@@ -44,6 +45,26 @@
 #include <asm/mce.h>
 
 #include "../minikvm.h"
+
+/**
+ * mkvm_guest_state_exit() - the world switch is back: leave guest mode
+ * @vcpu: the vCPU just back from VMRUN or VMLAUNCH/VMRESUME
+ *
+ * Description: guest_state_exit_irqoff() first (RCU and context tracking
+ * see the host again, and instrumentation is allowed), then vcpu->mode
+ * leaves MKVM_IN_GUEST before anything else the vendor does after the
+ * exit (STGI; CR2 and the host state VM exit does not restore), as KVM
+ * sets OUTSIDE_GUEST_MODE right after its exit: from here a kick
+ * (mkvm_vcpu_kick()) sends no IPI, the loop sees its request anyway.
+ *
+ * Context: interrupts off (and GIF=0 on SVM), inside the vendor's
+ * enter_exit step (x86/run.c).
+ */
+static __always_inline void mkvm_guest_state_exit(struct mkvm_vcpu *vcpu)
+{
+	guest_state_exit_irqoff();
+	WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
+}
 
 /**
  * mkvm_guest_exit_irqs() - take the exit's host interrupt, then end guest time

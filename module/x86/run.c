@@ -15,8 +15,9 @@
  *   mkvm_fpu_enter()              the guest's XSAVE state and XCR0
  *   mkvm_dr_enter()               the guest's breakpoints, if armed
  *   guest_timing_enter_irqoff()   ticks are guest time (x86/guest_mode.h)
- *   ops->enter_exit()             the world switch (VMRUN, VMLAUNCH/VMRESUME)
- *   vcpu->mode = outside guest
+ *   ops->enter_exit()             the world switch (VMRUN, VMLAUNCH/VMRESUME);
+ *                                 vcpu->mode is outside guest right after
+ *                                 it (mkvm_guest_state_exit())
  *   mkvm_dr_exit()                the host's breakpoints back
  *   ops->handle_exit_irqoff()     host NMI / #MC taken in the guest
  *   mkvm_fpu_exit()               the guest's FPU state saved
@@ -100,6 +101,10 @@ int mkvm_vcpu_enter_guest(struct mkvm_vcpu *vcpu)
 	/* Ticks from here on are guest time (x86/guest_mode.h). */
 	guest_timing_enter_irqoff();
 	r = ops->enter_exit(vcpu);
+	/*
+	 * Already so after a world switch (mkvm_guest_state_exit()); not
+	 * when an instruction before it faulted (SVM's CLGI or VMSAVE).
+	 */
 	WRITE_ONCE(vcpu->mode, MKVM_OUTSIDE_GUEST);
 
 	mkvm_dr_exit(vcpu);

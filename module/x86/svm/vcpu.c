@@ -272,7 +272,9 @@ int mkvm_svm_prepare_switch(struct mkvm_vcpu *vcpu)
  *
  * VMRUN itself, with the guest's GPRs around it, is in vmenter.S (APM
  * Vol. 2 15.5); VMSAVE puts the host's FS/GS/TR/syscall MSRs where the
- * assembly's VMLOAD finds them after the exit.
+ * assembly's VMLOAD finds them after the exit. vcpu->mode is outside
+ * guest mode from right after VMRUN, before STGI
+ * (mkvm_guest_state_exit()).
  *
  * Context: interrupts off, guest time running (x86/run.c).
  * Return: 0 when the guest ran and exited, MKVM_SVM_VMRUN_FAULT when
@@ -301,7 +303,7 @@ int mkvm_svm_enter_exit(struct mkvm_vcpu *vcpu)
 	/* Guest mode is an RCU quiescent state; nothing traced until exit. */
 	guest_state_enter_irqoff();
 	r = mkvm_svm_vmrun(svm->vmcb_pa, svm->regs, mkvm_svm_host_save_pa());
-	guest_state_exit_irqoff();
+	mkvm_guest_state_exit(vcpu);
 	asm goto("1: stgi\n\t"
 		 _ASM_EXTABLE(1b, %l[fault])
 		 : : : "memory" : fault);

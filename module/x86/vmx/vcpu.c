@@ -766,9 +766,10 @@ int mkvm_vmx_prepare_switch(struct mkvm_vcpu *vcpu)
  * mkvm_vmx_enter_exit() - the world switch: VMLAUNCH or VMRESUME
  * @vcpu: the vCPU, loaded on this CPU
  *
- * CR2 by hand around it (it is not in the VMCS), the host state VM exit
- * does not restore (SDM Vol. 3C 28.5) put back, and the exit reason read
- * for the steps that follow.
+ * CR2 by hand around it (it is not in the VMCS), and the host state VM
+ * exit does not restore (SDM Vol. 3C 28.5) put back. vcpu->mode is
+ * outside guest mode from right after the VM exit
+ * (mkvm_guest_state_exit()).
  *
  * Context: interrupts off, guest time running (x86/run.c).
  * Return: what mkvm_vmx_vmenter() returned: 0 after a VM exit (a failed
@@ -792,38 +793,43 @@ int mkvm_vmx_enter_exit(struct mkvm_vcpu *vcpu)
 	/* Guest mode is an RCU quiescent state; nothing traced until exit. */
 	guest_state_enter_irqoff();
 	r = mkvm_vmx_vmenter(vmx->regs, vmx->launched);
-	guest_state_exit_irqoff();
+	mkvm_guest_state_exit(vcpu);
 
 	vmx->cr2 = native_read_cr2();
 	mkvm_vmx_restore_host(vmx);
-	if (!r) {
-		vmx->exit_reason = mkvm_vmread(VM_EXIT_REASON);
-		/* A failed guest-state check leaves the launch state alone. */
-		if (!(vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
-			vmx->launched = true;
-	}
 	return r;
 }
 
 /**
- * mkvm_vmx_handle_exit_irqoff() - host NMIs and machine checks first
+ * mkvm_vmx_handle_exit_irqoff() - the exit reason, host NMIs and #MC first
  * @vcpu:  the vCPU just back from the guest
  * @entry: what mkvm_vmx_enter_exit() returned
  *
- * An NMI that arrived in the guest exits with NMIs blocked (SDM Vol. 3C
- * 28.1): INT 2 hands it to the kernel's handler now, and its IRET ends
- * the blocking. A machine check is the host's (x86/guest_mode.h).
+ * The exit-reason field is read once, for the steps that follow; a VM
+ * exit other than a failed guest-state check makes the next entry a
+ * VMRESUME. An NMI that arrived in the guest exits with NMIs blocked
+ * (SDM Vol. 3C 28.1): INT 2 hands it to the kernel's handler now, and
+ * its IRET ends the blocking. A machine check is the host's
+ * (x86/guest_mode.h).
  *
  * Context: interrupts off, after mkvm_dr_exit().
  */
 void mkvm_vmx_handle_exit_irqoff(struct mkvm_vcpu *vcpu, int entry)
 {
-	u16 basic = to_vmx(vcpu)->exit_reason;
-	u32 intr;
+	struct mkvm_vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 reason, intr;
 
-	if (entry)
+	if (entry) {
+		/* VMfail or a fault: there was no VM exit to read. */
+		vmx->exit_reason = 0;
 		return;
-	if (basic == EXIT_REASON_EXCEPTION_NMI) {
+	}
+	reason = mkvm_vmread(VM_EXIT_REASON);
+	vmx->exit_reason = reason;
+	/* A failed guest-state check leaves the launch state alone. */
+	if (!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+		vmx->launched = true;
+	if ((u16)reason == EXIT_REASON_EXCEPTION_NMI) {
 		intr = mkvm_vmread(VM_EXIT_INTR_INFO);
 		/* A host NMI: hand it to the kernel's handler now. */
 		if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
@@ -831,7 +837,7 @@ void mkvm_vmx_handle_exit_irqoff(struct mkvm_vcpu *vcpu, int entry)
 		/* A machine check: the host's, as it would have been. */
 		else if ((intr & INTR_INFO_VECTOR_MASK) == MC_VECTOR)
 			mkvm_machine_check();
-	} else if (basic == EXIT_REASON_MCE_DURING_VMENTRY) {
+	} else if ((u16)reason == EXIT_REASON_MCE_DURING_VMENTRY) {
 		mkvm_machine_check();
 	}
 }

@@ -115,7 +115,8 @@ struct mkvm_vmx_vm {
  * @guest_dr7:	The value of the VMCS's GUEST_DR7 (written when vcpu->dr.dr7
  *		differs).
  * @exit_reason: The exit-reason field of the last VM exit (SDM 25.9.1),
- *		read once by mkvm_vmx_enter_exit() for the steps after it.
+ *		read once by mkvm_vmx_handle_exit_irqoff() for the steps
+ *		after it; 0 when the entry failed without a VM exit.
  */
 struct mkvm_vmx_vcpu {
 	void *vmcs;
