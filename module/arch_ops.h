@@ -20,6 +20,29 @@
 struct mkvm;
 struct mkvm_vcpu;
 
+/* What a vendor's injection field can hold (struct mkvm_event.type). */
+enum mkvm_event_type {
+	MKVM_EVENT_NONE,
+	MKVM_EVENT_INTR,	/* external interrupt */
+	MKVM_EVENT_NMI,
+	MKVM_EVENT_EXCEPTION,	/* hardware exception (and INT3/INTO) */
+	MKVM_EVENT_SOFT,	/* INT n, ICEBP: re-executed, never written */
+};
+
+/**
+ * struct mkvm_event - the event the next VM entry will deliver
+ * @type:	MKVM_EVENT_*.
+ * @vector:	Its vector.
+ * @has_error:	An error code is pushed (exceptions only).
+ * @error:	That error code.
+ */
+struct mkvm_event {
+	u8 type;
+	u8 vector;
+	bool has_error;
+	u32 error;
+};
+
 /**
  * struct mkvm_arch_ops - what a virtualization backend provides
  * @name:	Short vendor name, "vmx" or "svm"; used in messages and debugfs.
@@ -136,6 +159,20 @@ struct mkvm_vcpu;
  * @inject_nmi:	Queue an NMI; sets vcpu->nmi_masked.
  * @enable_nmi_window: Ask for an exit when @nmi_allowed may become true
  *		(SVM: IRET intercept; VMX: NMI-window exiting).
+ *
+ * Event state for KVM_GET/SET_VCPU_EVENTS (x86/events.c). The one event
+ * the next entry delivers lives in the vendor's injection field (SVM
+ * EVENTINJ, APM 15.20; VMX VM-entry interruption information, SDM 25.8.3);
+ * these read and write it as a struct mkvm_event:
+ *
+ * @get_event:	The event queued for the next entry, or MKVM_EVENT_NONE.
+ * @set_event:	Replace it. Only MKVM_EVENT_NONE, _NMI (with the NMI
+ *		masking injection implies, as @inject_nmi) and _EXCEPTION
+ *		are written; an error code is dropped in real mode.
+ * @get_shadow:	The STI/MOV SS interrupt shadow as KVM_X86_SHADOW_INT_*.
+ * @set_shadow:	Set it from KVM_X86_SHADOW_INT_* (0 ends it).
+ * @set_nmi_mask: Block or unblock NMIs as the IRET of an NMI handler
+ *		would (vcpu->nmi_masked and the vendor's tracking of it).
  */
 struct mkvm_arch_ops {
 	const char *name;
@@ -183,6 +220,12 @@ struct mkvm_arch_ops {
 	bool (*nmi_allowed)(struct mkvm_vcpu *vcpu);
 	void (*inject_nmi)(struct mkvm_vcpu *vcpu);
 	void (*enable_nmi_window)(struct mkvm_vcpu *vcpu);
+
+	void (*get_event)(struct mkvm_vcpu *vcpu, struct mkvm_event *ev);
+	void (*set_event)(struct mkvm_vcpu *vcpu, const struct mkvm_event *ev);
+	u8 (*get_shadow)(struct mkvm_vcpu *vcpu);
+	void (*set_shadow)(struct mkvm_vcpu *vcpu, u8 mask);
+	void (*set_nmi_mask)(struct mkvm_vcpu *vcpu, bool masked);
 };
 
 extern const struct mkvm_arch_ops mkvm_vmx_ops;

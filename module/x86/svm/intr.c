@@ -207,3 +207,113 @@ void mkvm_svm_complete_events(struct mkvm_vcpu *vcpu)
 			     SVM_EVTINJ_VALID | SVM_EVTINJ_VALID_ERR);
 	c->event_inj_err = c->exit_int_info_err;
 }
+
+/**
+ * mkvm_svm_get_event() - the event in EVENTINJ (APM 15.20)
+ * @vcpu: the vCPU
+ * @ev:   filled; MKVM_EVENT_NONE when EVENTINJ.V is clear
+ */
+void mkvm_svm_get_event(struct mkvm_vcpu *vcpu, struct mkvm_event *ev)
+{
+	const struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+	u32 inj = c->event_inj;
+
+	memset(ev, 0, sizeof(*ev));
+	if (!(inj & SVM_EVTINJ_VALID))
+		return;
+	ev->vector = inj & SVM_EVTINJ_VEC_MASK;
+	switch (inj & SVM_EVTINJ_TYPE_MASK) {
+	case SVM_EVTINJ_TYPE_INTR:
+		ev->type = MKVM_EVENT_INTR;
+		break;
+	case SVM_EVTINJ_TYPE_NMI:
+		ev->type = MKVM_EVENT_NMI;
+		break;
+	case SVM_EVTINJ_TYPE_EXEPT:
+		ev->type = MKVM_EVENT_EXCEPTION;
+		ev->has_error = inj & SVM_EVTINJ_VALID_ERR;
+		ev->error = c->event_inj_err;
+		break;
+	default:
+		ev->type = MKVM_EVENT_SOFT;
+		break;
+	}
+}
+
+/**
+ * mkvm_svm_set_event() - replace the event in EVENTINJ
+ * @vcpu: the vCPU
+ * @ev:   MKVM_EVENT_NONE, _NMI or _EXCEPTION
+ *
+ * An NMI goes in as mkvm_svm_inject_nmi() puts it (masking NMIs and
+ * watching for the handler's IRET); an exception as a hardware exception,
+ * without its error code in real mode, where none is pushed (as KVM's
+ * kvm_inject_exception()).
+ */
+void mkvm_svm_set_event(struct mkvm_vcpu *vcpu, const struct mkvm_event *ev)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	bool has_error = ev->has_error && (vmcb->save.cr0 & X86_CR0_PE);
+
+	vmcb->control.event_inj = 0;
+	switch (ev->type) {
+	case MKVM_EVENT_NMI:
+		mkvm_svm_inject_nmi(vcpu);
+		break;
+	case MKVM_EVENT_EXCEPTION:
+		vmcb->control.event_inj = ev->vector | SVM_EVTINJ_TYPE_EXEPT |
+					  SVM_EVTINJ_VALID |
+					  (has_error ? SVM_EVTINJ_VALID_ERR : 0);
+		vmcb->control.event_inj_err = ev->error;
+		break;
+	}
+}
+
+/**
+ * mkvm_svm_get_shadow() - INT_STATE's interrupt shadow (APM 15.21.5)
+ * @vcpu: the vCPU
+ *
+ * SVM does not say whether STI or MOV SS caused it; report both, as KVM.
+ *
+ * Return: KVM_X86_SHADOW_INT_* bits.
+ */
+u8 mkvm_svm_get_shadow(struct mkvm_vcpu *vcpu)
+{
+	return svm_in_shadow(to_svm(vcpu)->vmcb) ?
+	       KVM_X86_SHADOW_INT_MOV_SS | KVM_X86_SHADOW_INT_STI : 0;
+}
+
+/**
+ * mkvm_svm_set_shadow() - set or end the interrupt shadow
+ * @vcpu: the vCPU
+ * @mask: KVM_X86_SHADOW_INT_* bits; any bit sets the shadow
+ */
+void mkvm_svm_set_shadow(struct mkvm_vcpu *vcpu, u8 mask)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	if (mask)
+		vmcb->control.int_state |= SVM_INTERRUPT_SHADOW_MASK;
+	else
+		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+}
+
+/**
+ * mkvm_svm_set_nmi_mask() - NMIs blocked as inside an NMI handler, or not
+ * @vcpu:   the vCPU
+ * @masked: block them until the guest's next IRET
+ *
+ * SVM has no such state of its own (no vNMI): masked means the IRET
+ * intercept, as after mkvm_svm_inject_nmi(); unmasked drops it.
+ */
+void mkvm_svm_set_nmi_mask(struct mkvm_vcpu *vcpu, bool masked)
+{
+	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
+
+	vcpu->nmi_masked = masked;
+	svm->awaiting_iret = false;
+	if (masked)
+		svm_set_intercept(svm->vmcb, INTERCEPT_IRET);
+	else
+		svm_clr_intercept(svm->vmcb, INTERCEPT_IRET);
+}

@@ -157,4 +157,9 @@ const struct mkvm_arch_ops mkvm_svm_ops = {
 	.nmi_allowed = mkvm_svm_nmi_allowed,
 	.inject_nmi = mkvm_svm_inject_nmi,
 	.enable_nmi_window = mkvm_svm_enable_nmi_window,
+	.get_event = mkvm_svm_get_event,
+	.set_event = mkvm_svm_set_event,
+	.get_shadow = mkvm_svm_get_shadow,
+	.set_shadow = mkvm_svm_set_shadow,
+	.set_nmi_mask = mkvm_svm_set_nmi_mask,
 };

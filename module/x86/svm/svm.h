@@ -15,6 +15,7 @@
 
 #include "../../minikvm.h"
 #include "../../mmu.h"
+#include "../../arch_ops.h"
 
 /**
  * struct mkvm_svm_caps - what CPUID 8000_000Ah said at load time
@@ -129,6 +130,11 @@ void mkvm_svm_enable_nmi_window(struct mkvm_vcpu *vcpu);
 int mkvm_svm_exit_vintr(struct mkvm_vcpu *vcpu);
 int mkvm_svm_exit_iret(struct mkvm_vcpu *vcpu);
 void mkvm_svm_complete_events(struct mkvm_vcpu *vcpu);
+void mkvm_svm_get_event(struct mkvm_vcpu *vcpu, struct mkvm_event *ev);
+void mkvm_svm_set_event(struct mkvm_vcpu *vcpu, const struct mkvm_event *ev);
+u8 mkvm_svm_get_shadow(struct mkvm_vcpu *vcpu);
+void mkvm_svm_set_shadow(struct mkvm_vcpu *vcpu, u8 mask);
+void mkvm_svm_set_nmi_mask(struct mkvm_vcpu *vcpu, bool masked);
 
 /* msr.c */
 u64 mkvm_svm_tsc_offset(struct mkvm_vcpu *vcpu);

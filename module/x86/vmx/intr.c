@@ -54,6 +54,7 @@
  */
 #include <asm/processor-flags.h>
 #include <asm/traps.h>
+#include <asm/debugreg.h>
 
 #include "../../arch_ops.h"
 #include "vmx.h"
@@ -261,4 +262,139 @@ void mkvm_vmx_complete_events(struct mkvm_vcpu *vcpu, u32 reason)
 		     idt & (VECTORING_INFO_VECTOR_MASK | VECTORING_INFO_TYPE_MASK |
 			    VECTORING_INFO_DELIVER_CODE_MASK |
 			    VECTORING_INFO_VALID_MASK));
+}
+
+/**
+ * mkvm_vmx_get_event() - the event in the VM-entry interruption information
+ * @vcpu: the vCPU (VMCS current)
+ * @ev:   filled; MKVM_EVENT_NONE when its valid bit is clear
+ *
+ * Types (SDM 25.8.3, Table 25-17): INT3/INTO (software exception, 6) are
+ * exceptions, INT n (4) and ICEBP (5) MKVM_EVENT_SOFT.
+ */
+void mkvm_vmx_get_event(struct mkvm_vcpu *vcpu, struct mkvm_event *ev)
+{
+	u32 info = mkvm_vmread(VM_ENTRY_INTR_INFO_FIELD);
+
+	memset(ev, 0, sizeof(*ev));
+	if (!(info & INTR_INFO_VALID_MASK))
+		return;
+	ev->vector = info & INTR_INFO_VECTOR_MASK;
+	switch (info & INTR_INFO_INTR_TYPE_MASK) {
+	case INTR_TYPE_EXT_INTR:
+		ev->type = MKVM_EVENT_INTR;
+		break;
+	case INTR_TYPE_NMI_INTR:
+		ev->type = MKVM_EVENT_NMI;
+		break;
+	case INTR_TYPE_HARD_EXCEPTION:
+	case INTR_TYPE_SOFT_EXCEPTION:
+		ev->type = MKVM_EVENT_EXCEPTION;
+		ev->has_error = info & INTR_INFO_DELIVER_CODE_MASK;
+		if (ev->has_error)
+			ev->error = mkvm_vmread(VM_ENTRY_EXCEPTION_ERROR_CODE);
+		break;
+	default:
+		ev->type = MKVM_EVENT_SOFT;
+		break;
+	}
+}
+
+/**
+ * mkvm_vmx_set_event() - replace the event in the VM-entry interruption
+ * information
+ * @vcpu: the vCPU (VMCS current)
+ * @ev:   MKVM_EVENT_NONE, _NMI or _EXCEPTION
+ *
+ * An NMI: VM entry refuses one with blocking by NMI set (27.3.1.5), so the
+ * bit is cleared; delivery sets it again. An exception: type 3 (hardware);
+ * the error code is dropped in real mode (26.2.1.3 allows none there) and
+ * cut to 16 bits, which is all the field takes (as KVM). A #DB injected
+ * with RFLAGS.TF and an STI/MOV SS shadow needs pending-debug BS (DR_STEP,
+ * bit 14) set or
+ * entry fails its checks (26.3.1.5).
+ */
+void mkvm_vmx_set_event(struct mkvm_vcpu *vcpu, const struct mkvm_event *ev)
+{
+	u32 info = ev->vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
+	u32 state = mkvm_vmread(GUEST_INTERRUPTIBILITY_INFO);
+
+	mkvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+	switch (ev->type) {
+	case MKVM_EVENT_NMI:
+		mkvm_vmwrite(GUEST_INTERRUPTIBILITY_INFO,
+			     state & ~GUEST_INTR_STATE_NMI);
+		mkvm_vmx_inject_nmi(vcpu);
+		break;
+	case MKVM_EVENT_EXCEPTION:
+		if (ev->has_error && (mkvm_vmx_get_cr0() & X86_CR0_PE)) {
+			info |= INTR_INFO_DELIVER_CODE_MASK;
+			mkvm_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE,
+				     (u16)ev->error);
+		}
+		if (ev->vector == DB_VECTOR && vmx_in_shadow(state) &&
+		    (mkvm_vmread(GUEST_RFLAGS) & X86_EFLAGS_TF))
+			mkvm_vmwrite(GUEST_PENDING_DBG_EXCEPTIONS,
+				     mkvm_vmread(GUEST_PENDING_DBG_EXCEPTIONS) |
+				     DR_STEP);
+		mkvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
+		break;
+	}
+}
+
+/**
+ * mkvm_vmx_get_shadow() - blocking by STI / MOV SS (SDM 25.4.2)
+ * @vcpu: the vCPU (VMCS current)
+ *
+ * Return: KVM_X86_SHADOW_INT_* bits.
+ */
+u8 mkvm_vmx_get_shadow(struct mkvm_vcpu *vcpu)
+{
+	u32 state = mkvm_vmread(GUEST_INTERRUPTIBILITY_INFO);
+	u8 mask = 0;
+
+	if (state & GUEST_INTR_STATE_STI)
+		mask |= KVM_X86_SHADOW_INT_STI;
+	if (state & GUEST_INTR_STATE_MOV_SS)
+		mask |= KVM_X86_SHADOW_INT_MOV_SS;
+	return mask;
+}
+
+/**
+ * mkvm_vmx_set_shadow() - set blocking by STI or MOV SS
+ * @vcpu: the vCPU (VMCS current)
+ * @mask: KVM_X86_SHADOW_INT_* bits
+ *
+ * VM entry refuses both at once (26.3.1.5): MOV SS wins, as in KVM.
+ */
+void mkvm_vmx_set_shadow(struct mkvm_vcpu *vcpu, u8 mask)
+{
+	u32 state = mkvm_vmread(GUEST_INTERRUPTIBILITY_INFO);
+
+	state &= ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+	if (mask & KVM_X86_SHADOW_INT_MOV_SS)
+		state |= GUEST_INTR_STATE_MOV_SS;
+	else if (mask & KVM_X86_SHADOW_INT_STI)
+		state |= GUEST_INTR_STATE_STI;
+	mkvm_vmwrite(GUEST_INTERRUPTIBILITY_INFO, state);
+}
+
+/**
+ * mkvm_vmx_set_nmi_mask() - set or clear blocking by NMI
+ * @vcpu:   the vCPU (VMCS current)
+ * @masked: NMIs blocked until the guest's next IRET
+ *
+ * With virtual NMIs the bit is the CPU's own record of "in an NMI
+ * handler" (SDM 25.4.2); vcpu->nmi_masked mirrors it.
+ */
+void mkvm_vmx_set_nmi_mask(struct mkvm_vcpu *vcpu, bool masked)
+{
+	u32 state = mkvm_vmread(GUEST_INTERRUPTIBILITY_INFO);
+
+	if (masked)
+		state |= GUEST_INTR_STATE_NMI;
+	else
+		state &= ~GUEST_INTR_STATE_NMI;
+	mkvm_vmwrite(GUEST_INTERRUPTIBILITY_INFO, state);
+	vcpu->nmi_masked = masked;
 }

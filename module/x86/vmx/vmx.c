@@ -331,4 +331,9 @@ const struct mkvm_arch_ops mkvm_vmx_ops = {
 	.nmi_allowed = mkvm_vmx_nmi_allowed,
 	.inject_nmi = mkvm_vmx_inject_nmi,
 	.enable_nmi_window = mkvm_vmx_enable_nmi_window,
+	.get_event = mkvm_vmx_get_event,
+	.set_event = mkvm_vmx_set_event,
+	.get_shadow = mkvm_vmx_get_shadow,
+	.set_shadow = mkvm_vmx_set_shadow,
+	.set_nmi_mask = mkvm_vmx_set_nmi_mask,
 };

@@ -18,6 +18,7 @@
 
 #include "../../minikvm.h"
 #include "../../mmu.h"
+#include "../../arch_ops.h"
 
 /**
  * struct mkvm_vmx_caps - what the VMX capability MSRs said at load time
@@ -235,6 +236,11 @@ void mkvm_vmx_inject_nmi(struct mkvm_vcpu *vcpu);
 void mkvm_vmx_enable_nmi_window(struct mkvm_vcpu *vcpu);
 int mkvm_vmx_exit_nmi_window(struct mkvm_vcpu *vcpu);
 void mkvm_vmx_complete_events(struct mkvm_vcpu *vcpu, u32 reason);
+void mkvm_vmx_get_event(struct mkvm_vcpu *vcpu, struct mkvm_event *ev);
+void mkvm_vmx_set_event(struct mkvm_vcpu *vcpu, const struct mkvm_event *ev);
+u8 mkvm_vmx_get_shadow(struct mkvm_vcpu *vcpu);
+void mkvm_vmx_set_shadow(struct mkvm_vcpu *vcpu, u8 mask);
+void mkvm_vmx_set_nmi_mask(struct mkvm_vcpu *vcpu, bool masked);
 
 /* exit.c */
 int mkvm_vmx_handle_exit(struct mkvm_vcpu *vcpu, int entry);
