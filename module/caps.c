@@ -10,6 +10,7 @@
  * Non-goals: per-VM differences (every VM has the same caps today; @vm is
  * there for when that stops being true).
  */
+#include <linux/cpumask.h>
 #include <linux/kvm.h>
 
 #include "minikvm.h"
@@ -43,6 +44,15 @@ long mkvm_check_extension(struct mkvm *vm, long cap)
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 	/* KVM_GET/SET_DEBUGREGS (x86/debugreg.c). */
 	case KVM_CAP_DEBUGREGS:
+	/* Start-up VM/vCPU ioctls (x86/events.c), KVM_EXIT_HLT, ndata. */
+	case KVM_CAP_SET_TSS_ADDR:
+	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
+	case KVM_CAP_USER_NMI:
+	case KVM_CAP_VCPU_EVENTS:
+	case KVM_CAP_GET_TSC_KHZ:
+	case KVM_CAP_KVMCLOCK_CTRL:
+	case KVM_CAP_HLT:
+	case KVM_CAP_INTERNAL_ERROR_DATA:
 		return mkvm_can_run_guests();
 	/*
 	 * Issue 5: the in-kernel irqchip and what feeds it, only where the
@@ -69,7 +79,10 @@ long mkvm_check_extension(struct mkvm *vm, long cap)
 		return mkvm_can_run_guests() ? MKVM_DIRTY_LOG_MANUAL_CAPS : 0;
 	case KVM_CAP_NR_MEMSLOTS:
 		return mkvm_can_run_guests() ? MKVM_NR_MEMSLOTS : 0;
+	/* KVM: the recommended count, at most the online CPUs. */
 	case KVM_CAP_NR_VCPUS:
+		return mkvm_can_run_guests() ?
+		       min_t(unsigned int, num_online_cpus(), MKVM_MAX_VCPUS) : 0;
 	case KVM_CAP_MAX_VCPUS:
 	case KVM_CAP_MAX_VCPU_ID:
 		return mkvm_can_run_guests() ? MKVM_MAX_VCPUS : 0;

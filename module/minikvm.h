@@ -198,6 +198,11 @@ struct mkvm_vcpu_msrs {
  * @manual_dirty_log_protect: [lock + mmu_lock to write, either to read]
  *		KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 flags (memslot.c):
  *		KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE, KVM_DIRTY_LOG_INITIALLY_SET.
+ * @tss_addr:	KVM_SET_TSS_ADDR's value, kept (x86/events.c): with
+ *		unrestricted guest / NPT nothing emulates real mode, so
+ *		nothing uses it.
+ * @identity_map_addr: [lock] KVM_SET_IDENTITY_MAP_ADDR's value, kept
+ *		likewise (no EPT identity map without vm86-style real mode).
  */
 struct mkvm {
 	struct mm_struct *mm;
@@ -234,6 +239,8 @@ struct mkvm {
 	u32 max_vcpu_ids;
 	u64 tsc_base;
 	u64 manual_dirty_log_protect;
+	u64 tss_addr;
+	u64 identity_map_addr;
 };
 
 /* Has KVM_CREATE_IRQCHIP run? */
@@ -315,6 +322,14 @@ struct mkvm_debugregs {
  * @clock_cpu:	The CPU the kvmclock record was last published from
  *		(unstable hosts only; x86/kvmclock.c), or -1.
  * @dr:		[u] The guest's debug registers (x86/debugreg.c).
+ * @irq_queued:	[u] An external interrupt the VMM injected (KVM_INTERRUPT,
+ *		KVM_SET_VCPU_EVENTS) waiting for the injection field, or -1
+ *		(x86/events.c).
+ * @nmi_pending: NMIs from the VMM (KVM_NMI, KVM_SET_VCPU_EVENTS), coalesced
+ *		to one; those from the local APIC wait in the APIC.
+ * @tsc_khz:	[u] KVM_GET/SET_TSC_KHZ: the guest TSC rate asked for.
+ * @clock_stopped: [u] KVM_KVMCLOCK_CTRL: the next kvmclock record carries
+ *		PVCLOCK_GUEST_STOPPED (x86/kvmclock.c).
  */
 
 struct mkvm_vcpu {
@@ -355,6 +370,10 @@ struct mkvm_vcpu {
 	bool nmi_masked;
 	int clock_cpu;
 	struct mkvm_debugregs dr;
+	int irq_queued;
+	atomic_t nmi_pending;
+	u32 tsc_khz;
+	bool clock_stopped;
 };
 
 /* vcpu->requests bits: MKVM_REQ_EVENT (irq.h) is bit 0. */
@@ -412,6 +431,7 @@ void mkvm_kvmclock_cpuid(struct kvm_cpuid_entry2 *e, u32 fn);
 long mkvm_kvmclock_ioctl(struct mkvm *vm, unsigned int ioctl,
 			 void __user *argp);
 long mkvm_kvmclock_cap(void);
+int mkvm_kvmclock_ctrl(struct mkvm_vcpu *vcpu);
 
 /* caps.c */
 bool mkvm_can_run_guests(void);
@@ -470,6 +490,18 @@ int mkvm_vcpu_set_fpu(struct mkvm_vcpu *vcpu, const struct kvm_fpu *fpu);
 
 /* x86/hypercall.c */
 void mkvm_emulate_hypercall(struct mkvm_vcpu *vcpu);
+
+/* x86/events.c */
+void mkvm_events_vcpu_init(struct mkvm_vcpu *vcpu);
+long mkvm_events_vcpu_ioctl(struct mkvm_vcpu *vcpu, unsigned int ioctl,
+			    unsigned long arg);
+long mkvm_events_vm_ioctl(struct mkvm *vm, unsigned int ioctl,
+			  unsigned long arg);
+bool mkvm_nmi_pending(struct mkvm_vcpu *vcpu);
+void mkvm_nmi_take(struct mkvm_vcpu *vcpu);
+void mkvm_inject_user_events(struct mkvm_vcpu *vcpu);
+bool mkvm_irq_window_open(struct mkvm_vcpu *vcpu);
+void mkvm_post_run_save(struct mkvm_vcpu *vcpu);
 
 /* x86/debugreg.c */
 void mkvm_dr_reset(struct mkvm_vcpu *vcpu);

@@ -232,6 +232,11 @@ static int mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 		r = mkvm_vcpu_enter_guest(vcpu);
 		if (r <= 0)
 			break;
+		/* The VMM asked for an interrupt window, and it is open. */
+		if (mkvm_irq_window_open(vcpu)) {
+			r = 0;
+			break;
+		}
 	}
 	if (r == 0)
 		mkvm_stat_inc(vcpu, MKVM_STAT_USER);
@@ -258,6 +263,7 @@ static long mkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		if (arg)
 			break;
 		r = mkvm_vcpu_ioctl_run(vcpu);
+		mkvm_post_run_save(vcpu);
 		break;
 	case KVM_GET_REGS: {
 		struct kvm_regs regs;
@@ -421,8 +427,8 @@ static long mkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_CPUID2:
 		r = mkvm_vcpu_get_cpuid2(vcpu, argp);
 		break;
-	default:
-		r = -EINVAL;	/* kvm_arch_vcpu_ioctl()'s answer on x86 */
+	default:	/* KVM_NMI, KVM_GET_VCPU_EVENTS... (x86/events.c) */
+		r = mkvm_events_vcpu_ioctl(vcpu, ioctl, arg);
 		break;
 	}
 
@@ -532,6 +538,7 @@ int mkvm_vcpu_create(struct mkvm *vm, unsigned long id)
 		goto free;
 	mkvm_vcpu_msrs_reset(vcpu);
 	mkvm_dr_reset(vcpu);
+	mkvm_events_vcpu_init(vcpu);
 
 	mutex_lock(&vm->lock);
 	r = -EINVAL;

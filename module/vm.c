@@ -206,6 +206,8 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_ENABLE_CAP:
 	case KVM_GET_DIRTY_LOG:
 	case KVM_CLEAR_DIRTY_LOG:
+	case KVM_SET_TSS_ADDR:
+	case KVM_SET_IDENTITY_MAP_ADDR:
 		/* Only where the backend can run guests (mkvm_can_run_guests()). */
 		if (!mkvm_can_run_guests())
 			return -ENOTTY;
@@ -224,6 +226,9 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	}
 	case KVM_CREATE_VCPU:
 		return mkvm_vcpu_create(vm, arg);
+	case KVM_SET_TSS_ADDR:
+	case KVM_SET_IDENTITY_MAP_ADDR:
+		return mkvm_events_vm_ioctl(vm, ioctl, arg);
 	case KVM_SET_NR_MMU_PAGES:
 		/*
 		 * A cap on shadow-MMU pages. minikvm has no shadow MMU (NPT/EPT

@@ -163,20 +163,25 @@ void mkvm_inject_pending(struct mkvm_vcpu *vcpu)
 {
 	int v;
 
-	if (!vcpu->lapic)
-		return;
-	clear_bit(MKVM_REQ_EVENT, &vcpu->requests);
-	/* Clear before reading the APIC: a later kick sets it again. */
-	smp_mb__after_atomic();
+	if (vcpu->lapic) {
+		clear_bit(MKVM_REQ_EVENT, &vcpu->requests);
+		/* Clear before reading the APIC: a later kick sets it again. */
+		smp_mb__after_atomic();
+	}
 
-	if (mkvm_lapic_nmi_pending(vcpu)) {
+	/* The VMM's interrupt was accepted already (x86/events.c). */
+	mkvm_inject_user_events(vcpu);
+	/* NMIs from the APIC and from KVM_NMI alike. */
+	if (mkvm_nmi_pending(vcpu)) {
 		if (mkvm_ops->nmi_allowed(vcpu)) {
-			mkvm_lapic_take_nmi(vcpu);
+			mkvm_nmi_take(vcpu);
 			mkvm_ops->inject_nmi(vcpu);
 		} else {
 			mkvm_ops->enable_nmi_window(vcpu);
 		}
 	}
+	if (!vcpu->lapic)
+		return;
 	v = mkvm_lapic_pending_vector(vcpu);
 	if (v < 0)
 		return;
@@ -213,10 +218,10 @@ static bool mkvm_vcpu_has_events(struct mkvm_vcpu *vcpu)
 	if (vcpu->mp_state != KVM_MP_STATE_HALTED &&
 	    vcpu->mp_state != KVM_MP_STATE_RUNNABLE)
 		return false;	/* only INIT/SIPI wake an AP */
-	if (mkvm_lapic_nmi_pending(vcpu))
+	if (mkvm_nmi_pending(vcpu))
 		return true;
-	return mkvm_lapic_pending_vector(vcpu) >= 0 &&
-	       mkvm_ops->irq_allowed(vcpu);
+	return (mkvm_lapic_pending_vector(vcpu) >= 0 ||
+		vcpu->irq_queued >= 0) && mkvm_ops->irq_allowed(vcpu);
 }
 
 /* INIT (SDM 8.4.1): reset the CPU and APIC; an AP then waits for SIPI. */
@@ -226,6 +231,8 @@ static void mkvm_vcpu_do_init(struct mkvm_vcpu *vcpu)
 	mkvm_dr_reset(vcpu);
 	mkvm_lapic_reset(vcpu, true);
 	vcpu->nmi_masked = false;
+	vcpu->irq_queued = -1;
+	atomic_set(&vcpu->nmi_pending, 0);
 	vcpu->pending_io = false;
 	vcpu->pending_ins = false;
 	vcpu->pending_mmio = false;

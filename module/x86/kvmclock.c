@@ -35,12 +35,13 @@
  *
  * KVM_GET_CLOCK / KVM_SET_CLOCK (api.rst 4.29, 4.30) read and set the VM's
  * kvmclock in nanoseconds; KVM_CAP_ADJUST_CLOCK says which flags
- * KVM_GET_CLOCK can return.
+ * KVM_GET_CLOCK can return. KVM_KVMCLOCK_CTRL (api.rst 4.70) sets
+ * PVCLOCK_GUEST_STOPPED in the next record: the VMM paused the guest.
  *
  * Non-goals: TSC scaling (the guest's TSC runs at the host's rate), steal
- * time, PVCLOCK_GUEST_STOPPED (KVM_KVMCLOCK_CTRL), KVM_CLOCK_REALTIME and
- * KVM_CLOCK_HOST_TSC in KVM_GET_CLOCK, and correcting a stable clock for
- * NTP adjustments of the host clock (the guest's own NTP does that).
+ * time, KVM_CLOCK_REALTIME and KVM_CLOCK_HOST_TSC in KVM_GET_CLOCK, and
+ * correcting a stable clock for NTP adjustments of the host clock (the
+ * guest's own NTP does that).
  */
 #include <linux/ktime.h>
 #include <linux/math64.h>
@@ -166,6 +167,7 @@ void mkvm_kvmclock_update(struct mkvm_vcpu *vcpu)
 	u64 gpa = vcpu->msrs.kvmclock & ~1ULL;
 	unsigned long flags;
 	u64 host_tsc;
+	u8 stopped;
 
 	if (!(vcpu->msrs.kvmclock & 1) ||
 	    (gpa & ~PAGE_MASK) + sizeof(ti) > PAGE_SIZE)
@@ -185,6 +187,18 @@ void mkvm_kvmclock_update(struct mkvm_vcpu *vcpu)
 	ti.tsc_timestamp = host_tsc + mkvm_ops->tsc_offset(vcpu);
 	ti.tsc_to_system_mul = mkvm_tsc_mul;
 	ti.tsc_shift = mkvm_tsc_shift;
+	/*
+	 * PVCLOCK_GUEST_STOPPED stays until the guest clears it (its soft
+	 * lockup watchdog does, then forgives the pause); KVM_KVMCLOCK_CTRL
+	 * sets it in the next record.
+	 */
+	if (!mkvm_read_guest(vm, gpa + offsetof(typeof(ti), flags), &stopped,
+			     sizeof(stopped)))
+		ti.flags |= stopped & PVCLOCK_GUEST_STOPPED;
+	if (vcpu->clock_stopped) {
+		ti.flags |= PVCLOCK_GUEST_STOPPED;
+		vcpu->clock_stopped = false;
+	}
 
 	if (mkvm_pvclock_begin(vm, gpa, &ti.version))
 		return;
@@ -194,6 +208,25 @@ void mkvm_kvmclock_update(struct mkvm_vcpu *vcpu)
 	barrier();
 	ti.version++;
 	mkvm_write_guest(vm, gpa, &ti.version, sizeof(ti.version));
+}
+
+/**
+ * mkvm_kvmclock_ctrl() - KVM_KVMCLOCK_CTRL: tell the guest it was paused
+ * @vcpu: the vCPU (its mutex held)
+ *
+ * The next record published carries PVCLOCK_GUEST_STOPPED, so that the
+ * guest's watchdogs do not take the pause for a lockup (api.rst 4.70).
+ *
+ * Return: 0, or -EINVAL while the guest has not enabled kvmclock (KVM:
+ * no active pvclock).
+ */
+int mkvm_kvmclock_ctrl(struct mkvm_vcpu *vcpu)
+{
+	if (!(vcpu->msrs.kvmclock & 1))
+		return -EINVAL;
+	vcpu->clock_stopped = true;
+	set_bit(MKVM_REQ_CLOCK, &vcpu->requests);
+	return 0;
 }
 
 /**
