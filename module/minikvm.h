@@ -325,8 +325,9 @@ struct mkvm_debugregs {
  * @irq_queued:	[u] An external interrupt the VMM injected (KVM_INTERRUPT,
  *		KVM_SET_VCPU_EVENTS) waiting for the injection field, or -1
  *		(x86/events.c).
- * @nmi_pending: NMIs from the VMM (KVM_NMI, KVM_SET_VCPU_EVENTS), coalesced
- *		to one; those from the local APIC wait in the APIC.
+ * @nmi_pending: NMIs from the VMM (KVM_NMI, KVM_SET_VCPU_EVENTS): at most
+ *		two, one if NMIs are blocked (x86/events.c); those from the
+ *		local APIC wait in the APIC, coalesced to one.
  * @tsc_khz:	[u] KVM_GET/SET_TSC_KHZ: the guest TSC rate asked for.
  * @clock_stopped: [u] KVM_KVMCLOCK_CTRL: the next kvmclock record carries
  *		PVCLOCK_GUEST_STOPPED (x86/kvmclock.c).

@@ -77,14 +77,31 @@ bool mkvm_nmi_pending(struct mkvm_vcpu *vcpu)
 }
 
 /**
- * mkvm_nmi_take() - consume the pending NMIs, which coalesce to one
+ * mkvm_nmi_take() - consume one pending NMI, the VMM's first
  * @vcpu: the vCPU
  */
 void mkvm_nmi_take(struct mkvm_vcpu *vcpu)
 {
-	atomic_set(&vcpu->nmi_pending, 0);
-	if (vcpu->lapic)
+	if (atomic_read(&vcpu->nmi_pending))
+		atomic_dec(&vcpu->nmi_pending);
+	else if (vcpu->lapic)
 		mkvm_lapic_take_nmi(vcpu);
+}
+
+/*
+ * How many NMIs from the VMM may wait, as KVM's process_nmi(): one being
+ * handled and one latched (SDM Vol. 3A 6.7.1), so two unless NMIs are
+ * blocked or one is queued for injection already.
+ */
+static void mkvm_nmi_set_pending(struct mkvm_vcpu *vcpu, unsigned int n)
+{
+	struct mkvm_event ev;
+	unsigned int limit = 2;
+
+	mkvm_ops->get_event(vcpu, &ev);
+	if (vcpu->nmi_masked || ev.type == MKVM_EVENT_NMI)
+		limit = 1;
+	atomic_set(&vcpu->nmi_pending, min(n, limit));
 }
 
 /* The guest can take an external interrupt and the VMM may give one. */
@@ -215,6 +232,7 @@ static int mkvm_set_vcpu_events(struct mkvm_vcpu *vcpu,
 {
 	struct mkvm_event ev = { .type = MKVM_EVENT_NONE };
 	bool smm = e->flags & KVM_VCPUEVENT_VALID_SMM;
+	unsigned int nmis;
 
 	if (e->flags & ~MKVM_VCPUEVENT_FLAGS)
 		return -EINVAL;
@@ -236,10 +254,11 @@ static int mkvm_set_vcpu_events(struct mkvm_vcpu *vcpu,
 	if (e->flags & KVM_VCPUEVENT_VALID_TRIPLE_FAULT)
 		return -EINVAL;
 
+	nmis = atomic_read(&vcpu->nmi_pending);
 	if (e->flags & KVM_VCPUEVENT_VALID_NMI_PENDING) {
-		mkvm_nmi_take(vcpu);
-		if (e->nmi.pending)
-			atomic_set(&vcpu->nmi_pending, 1);
+		nmis = e->nmi.pending;
+		if (vcpu->lapic)
+			mkvm_lapic_take_nmi(vcpu);
 	}
 	/* The mask first: an injected NMI masks NMIs when it goes in. */
 	mkvm_ops->set_nmi_mask(vcpu, e->nmi.masked);
@@ -249,12 +268,12 @@ static int mkvm_set_vcpu_events(struct mkvm_vcpu *vcpu,
 		ev.has_error = e->exception.has_error_code;
 		ev.error = e->exception.error_code;
 		/* One field: the NMI is delivered after the exception. */
-		if (e->nmi.injected)
-			atomic_set(&vcpu->nmi_pending, 1);
+		nmis += e->nmi.injected;
 	} else if (e->nmi.injected) {
 		ev.type = MKVM_EVENT_NMI;
 	}
 	mkvm_ops->set_event(vcpu, &ev);
+	mkvm_nmi_set_pending(vcpu, nmis);
 	/* KVM reports no soft interrupts and re-executes them: drop one. */
 	vcpu->irq_queued = e->interrupt.injected && !e->interrupt.soft ?
 			   e->interrupt.nr : -1;
@@ -306,7 +325,7 @@ long mkvm_events_vcpu_ioctl(struct mkvm_vcpu *vcpu, unsigned int ioctl,
 	lockdep_assert_held(&vcpu->mutex);
 	switch (ioctl) {
 	case KVM_NMI:
-		atomic_set(&vcpu->nmi_pending, 1);
+		mkvm_nmi_set_pending(vcpu, atomic_read(&vcpu->nmi_pending) + 1);
 		return 0;
 	case KVM_INTERRUPT: {
 		struct kvm_interrupt irq;

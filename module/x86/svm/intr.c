@@ -145,17 +145,23 @@ void mkvm_svm_inject_nmi(struct mkvm_vcpu *vcpu)
  * mkvm_svm_enable_nmi_window() - exit when an NMI may be injectable
  * @vcpu: the vCPU
  *
- * While the handler runs: the IRET intercept. Blocked only by a shadow
- * or a queued event: the next interrupt window is close enough.
+ * While the handler runs: the IRET intercept, unless that IRET has
+ * exited already and is about to execute - intercepting it again would
+ * exit on it forever; the mask then lifts at the next exit after it
+ * (mkvm_svm_complete_events()). Blocked only by a shadow or a queued
+ * event: the next interrupt window is close enough.
  */
 void mkvm_svm_enable_nmi_window(struct mkvm_vcpu *vcpu)
 {
-	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	struct mkvm_svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
 
-	if (vcpu->nmi_masked)
-		svm_set_intercept(vmcb, INTERCEPT_IRET);
-	else
+	if (vcpu->nmi_masked) {
+		if (!svm->awaiting_iret)
+			svm_set_intercept(vmcb, INTERCEPT_IRET);
+	} else {
 		mkvm_svm_enable_irq_window(vcpu);
+	}
 }
 
 /**
