@@ -153,8 +153,29 @@ static int set_gsi_routing(struct vm *vm)
 	return 0;
 }
 
+/*
+ * The most vCPUs the device takes: KVM_CAP_MAX_VCPUS, else NR_VCPUS, else
+ * the 4 api.rst promises (4.7 KVM_CREATE_VCPU).
+ */
+static int max_vcpus(int fd)
+{
+	int n = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+
+	if (n <= 0)
+		n = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	return n > 0 ? n : 4;
+}
+
 int vm_create(struct vm *vm, uint64_t ram, int ncpus)
 {
+	int max = max_vcpus(vm->sys_fd);
+
+	/* Say so before building anything (--cpus allows MKVM_MAX_CPUS). */
+	if (ncpus > max) {
+		mkvm_err("%s takes at most %d vCPUs (KVM_CAP_MAX_VCPUS), not %d",
+			 vm->dev_path, max, ncpus);
+		return -1;
+	}
 	vm->vm_fd = ioctl(vm->sys_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0) {
 		mkvm_err("%s: KVM_CREATE_VM: %s", vm->dev_path,
