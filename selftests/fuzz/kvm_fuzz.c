@@ -18,7 +18,8 @@
  *            ENABLE_CAP, dirty log get/clear, SET_NR_MMU_PAGES, close
  *   vCPU:    KVM_RUN (bounded by a per-thread timer signal or immediate_exit),
  *            REGS, SREGS (sane modes and garbage segments/CRs/EFER), MSRS,
- *            FPU, XSAVE, XCRS, MP_STATE, LAPIC, CPUID2, mmap of the vCPU fd
+ *            FPU, XSAVE, XCRS, MP_STATE, LAPIC, CPUID2, NMI, INTERRUPT,
+ *            VCPU_EVENTS, mmap of the vCPU fd
  *            at random sizes/offsets/protections, mremap, close, ioctls from
  *            a forked child (another mm)
  *   guest:   random bytes and semi-valid code: all ports (string and REP
@@ -201,7 +202,8 @@ enum op {
 	OP_GET_MSRS, OP_SET_MSRS, OP_GET_FPU, OP_SET_FPU, OP_GET_XSAVE,
 	OP_SET_XSAVE, OP_GET_XCRS, OP_SET_XCRS, OP_GET_MP_STATE,
 	OP_SET_MP_STATE, OP_GET_LAPIC, OP_SET_LAPIC, OP_SET_CPUID2,
-	OP_GET_CPUID2,
+	OP_GET_CPUID2, OP_NMI, OP_INTERRUPT, OP_GET_VCPU_EVENTS,
+	OP_SET_VCPU_EVENTS,
 	/* anything else */
 	OP_UNKNOWN, OP_OTHER_MM,
 	NR_OPS
@@ -217,7 +219,8 @@ static const char *const op_names[NR_OPS] = {
 	"RUN", "GET_REGS", "SET_REGS", "GET_SREGS", "SET_SREGS", "GET_MSRS",
 	"SET_MSRS", "GET_FPU", "SET_FPU", "GET_XSAVE", "SET_XSAVE",
 	"GET_XCRS", "SET_XCRS", "GET_MP_STATE", "SET_MP_STATE", "GET_LAPIC",
-	"SET_LAPIC", "SET_CPUID2", "GET_CPUID2", "unknown ioctl",
+	"SET_LAPIC", "SET_CPUID2", "GET_CPUID2", "NMI", "INTERRUPT",
+	"GET_VCPU_EVENTS", "SET_VCPU_EVENTS", "unknown ioctl",
 	"ioctl from another mm",
 };
 
@@ -1836,6 +1839,42 @@ static void op_mp_lapic(struct rng *r, struct fvcpu *vc)
 		xioctl(OP_GET_MP_STATE, vc->fd, KVM_GET_MP_STATE, (unsigned long)&mp);
 		mp.mp_state = pct(r, 80) ? rn(r, 5) : rnd(r);
 		xioctl(OP_SET_MP_STATE, vc->fd, KVM_SET_MP_STATE, (unsigned long)&mp);
+	} else if (pct(r, 45)) {
+		/* Events from the VMM: a hostile one can make entries fail. */
+		struct kvm_interrupt irq = { .irq = pct(r, 90) ? rn(r, 256) : rnd(r) };
+		struct kvm_vcpu_events e;
+
+		switch (rn(r, 4)) {
+		case 0:
+			xioctl(OP_NMI, vc->fd, KVM_NMI, 0);
+			break;
+		case 1:
+			xioctl(OP_INTERRUPT, vc->fd, KVM_INTERRUPT, (unsigned long)&irq);
+			break;
+		default:
+			memset(&e, 0, sizeof(e));
+			xioctl(OP_GET_VCPU_EVENTS, vc->fd, KVM_GET_VCPU_EVENTS,
+			       (unsigned long)&e);
+			if (pct(r, 20)) {
+				fill_rand(r, &e, sizeof(e));
+			} else {
+				e.exception.injected = pct(r, 30);
+				e.exception.nr = rn(r, 34);
+				e.exception.has_error_code = rn(r, 2);
+				e.exception.error_code = rnd(r);
+				e.interrupt.injected = pct(r, 30);
+				e.interrupt.nr = rnd(r);
+				e.interrupt.soft = pct(r, 10);
+				e.interrupt.shadow = rn(r, 4);
+				e.nmi.injected = pct(r, 20);
+				e.nmi.pending = rn(r, 3);
+				e.nmi.masked = rn(r, 2);
+				e.flags = pct(r, 90) ? e.flags & rn(r, 16) : rnd(r);
+			}
+			xioctl(OP_SET_VCPU_EVENTS, vc->fd, KVM_SET_VCPU_EVENTS,
+			       (unsigned long)&e);
+			break;
+		}
 	} else {
 		struct kvm_lapic_state *l = gbuf(sizeof(*l));
 		static const uint16_t regs[] = { 0x20, 0x30, 0x80, 0xb0, 0xd0, 0xe0, 0xf0,
