@@ -6,11 +6,15 @@
  * MP_STATE").
  *
  * Vendor-neutral: what to inject and when is decided here, from the local
- * APIC (x86/lapic.c); how is the vendor's (arch_ops.h: irq_allowed,
+ * APIC (x86/lapic.c) and the 8259A behind its LINT0 (x86/pic.c); how is the
+ * vendor's (arch_ops.h: irq_allowed,
  * inject_irq, enable_irq_window, the NMI trio and vcpu_reset). SDM Vol. 3A
  * 6.9 "Priority among simultaneous exceptions and interrupts" gives the
  * order: INIT/SIPI first (they are handled outside the guest), then NMI,
- * then maskable interrupts (RFLAGS.IF, STI/MOV SS shadow, SDM 6.8.3).
+ * then maskable interrupts (RFLAGS.IF, STI/MOV SS shadow, SDM 6.8.3):
+ * the PIC's ExtINT before the APIC's vectors, as KVM's
+ * kvm_cpu_get_interrupt(), with its vector from the interrupt acknowledge
+ * at injection time.
  *
  * Kicks: whoever makes something deliverable for a vCPU (an IPI, the
  * IOAPIC, an MSI, the APIC timer, an irqfd) calls mkvm_vcpu_kick(): it sets
@@ -29,7 +33,7 @@
  * and sleep the same way until INIT then start-up IPI (SDM 8.4.4 "MP
  * Initialization Example").
  *
- * Non-goals: SMIs, the 8259's ExtINT path, KVM_MP_STATE_AP_RESET_HOLD
+ * Non-goals: SMIs, KVM_MP_STATE_AP_RESET_HOLD
  * (SEV-ES), latching INIT in special modes.
  */
 #include <linux/sched/signal.h>
@@ -43,7 +47,7 @@
 #include "../arch_ops.h"
 
 /**
- * mkvm_create_irqchip() - KVM_CREATE_IRQCHIP: IOAPIC, inert PIC, routing
+ * mkvm_create_irqchip() - KVM_CREATE_IRQCHIP: IOAPIC, PIC, routing
  * @vm: the VM
  *
  * Every vCPU created afterwards gets a local APIC.
@@ -177,6 +181,14 @@ void mkvm_inject_pending(struct mkvm_vcpu *vcpu)
 			mkvm_ops->enable_nmi_window(vcpu);
 		}
 	}
+	/* ExtINT bypasses IRR/ISR/PPR (SDM 10.8.1): the PIC names the vector. */
+	if (mkvm_pic_has_extint(vcpu)) {
+		if (mkvm_ops->irq_allowed(vcpu))
+			mkvm_ops->inject_irq(vcpu, mkvm_pic_read_irq(vcpu->vm));
+		else
+			mkvm_ops->enable_irq_window(vcpu);
+		return;
+	}
 	v = mkvm_lapic_pending_vector(vcpu);
 	if (v < 0)
 		return;
@@ -215,7 +227,8 @@ static bool mkvm_vcpu_has_events(struct mkvm_vcpu *vcpu)
 		return false;	/* only INIT/SIPI wake an AP */
 	if (mkvm_lapic_nmi_pending(vcpu))
 		return true;
-	return mkvm_lapic_pending_vector(vcpu) >= 0 &&
+	return (mkvm_pic_has_extint(vcpu) ||
+		mkvm_lapic_pending_vector(vcpu) >= 0) &&
 	       mkvm_ops->irq_allowed(vcpu);
 }
 
