@@ -33,11 +33,15 @@
  * and sleep the same way until INIT then start-up IPI (SDM 8.4.4 "MP
  * Initialization Example").
  *
- * Non-goals: SMIs, KVM_MP_STATE_AP_RESET_HOLD
+ * KVM_GET/SET_IRQCHIP (api.rst 4.26, 4.27) are here too: they dispatch by
+ * chip id; the PIC's two chips are x86/pic.c's.
+ *
+ * Non-goals: SMIs, the IOAPIC's KVM_GET/SET_IRQCHIP, KVM_MP_STATE_AP_RESET_HOLD
  * (SEV-ES), latching INIT in special modes.
  */
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/smp.h>
 #include <linux/wait.h>
 /* 6.3+: smp_send_reschedule() traces through trace_ipi_send_cpu(). */
@@ -98,6 +102,44 @@ free_ioapic:
 unlock:
 	mutex_unlock(&vm->irq_lock);
 	mutex_unlock(&vm->lock);
+	return r;
+}
+
+/**
+ * mkvm_irqchip_state_ioctl() - KVM_GET_IRQCHIP / KVM_SET_IRQCHIP
+ * @vm:    the VM
+ * @ioctl: which of the two
+ * @argp:  struct kvm_irqchip in userspace
+ *
+ * As KVM: the whole struct is copied in first, the rest of the union comes
+ * back as it went in (GET), and a loaded PIC state is taken as it is.
+ *
+ * Return: 0; -EFAULT; -ENXIO without KVM_CREATE_IRQCHIP; -EINVAL for a
+ * chip id other than the two PICs (the IOAPIC's state is not offered).
+ */
+long mkvm_irqchip_state_ioctl(struct mkvm *vm, unsigned int ioctl,
+			      struct kvm_irqchip __user *argp)
+{
+	struct kvm_irqchip *chip;
+	long r;
+
+	chip = memdup_user(argp, sizeof(*chip));
+	if (IS_ERR(chip))
+		return PTR_ERR(chip);
+	r = -ENXIO;
+	if (!mkvm_irqchip_in_kernel(vm))
+		goto out;
+	r = -EINVAL;
+	if (chip->chip_id != KVM_IRQCHIP_PIC_MASTER &&
+	    chip->chip_id != KVM_IRQCHIP_PIC_SLAVE)
+		goto out;
+	r = 0;
+	mkvm_pic_get_set_state(vm, chip->chip_id, &chip->chip.pic,
+			       ioctl == KVM_SET_IRQCHIP);
+	if (ioctl == KVM_GET_IRQCHIP && copy_to_user(argp, chip, sizeof(*chip)))
+		r = -EFAULT;
+out:
+	kfree(chip);
 	return r;
 }
 

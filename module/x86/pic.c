@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * x86/pic.c - the 8259A pair of KVM_CREATE_IRQCHIP: ports, locking,
- * and delivery to the BSP's LINT0.
+ * delivery to the BSP's LINT0, and KVM_GET/SET_IRQCHIP for its two chips.
  *
  * The chips themselves are the pure state machine of x86/i8259.c (Intel
  * 8259A datasheet, order 231468); this file puts it on the PIO bus (20h-21h,
@@ -40,6 +40,7 @@
  * "pic: non byte read/write" messages.
  */
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "../minikvm.h"
 #include "i8259.h"
@@ -203,6 +204,75 @@ u8 mkvm_pic_read_irq(struct mkvm *vm)
 	spin_unlock_irqrestore(&pic->lock, flags);
 	pic_kick(pic, was, now);
 	return v;
+}
+
+/* KVM_GET/SET_IRQCHIP copy exactly the fields of struct kvm_pic_state. */
+static void pic_get_chip(const struct mkvm_8259 *c, struct kvm_pic_state *s)
+{
+	*s = (struct kvm_pic_state){
+		.last_irr = c->last_irr, .irr = c->irr, .imr = c->imr,
+		.isr = c->isr, .priority_add = c->priority_add,
+		.irq_base = c->irq_base, .read_reg_select = c->read_reg_select,
+		.poll = c->poll, .special_mask = c->special_mask,
+		.init_state = c->init_state, .auto_eoi = c->auto_eoi,
+		.rotate_on_auto_eoi = c->rotate_on_auto_eoi,
+		.special_fully_nested_mode = c->special_fully_nested_mode,
+		.init4 = c->init4, .elcr = c->elcr, .elcr_mask = c->elcr_mask,
+	};
+}
+
+static void pic_set_chip(struct mkvm_8259 *c, const struct kvm_pic_state *s)
+{
+	c->last_irr = s->last_irr;
+	c->irr = s->irr;
+	c->imr = s->imr;
+	c->isr = s->isr;
+	c->priority_add = s->priority_add;
+	c->irq_base = s->irq_base;
+	c->read_reg_select = s->read_reg_select;
+	c->poll = s->poll;
+	c->special_mask = s->special_mask;
+	c->init_state = s->init_state;
+	c->auto_eoi = s->auto_eoi;
+	c->rotate_on_auto_eoi = s->rotate_on_auto_eoi;
+	c->special_fully_nested_mode = s->special_fully_nested_mode;
+	c->init4 = s->init4;
+	c->elcr = s->elcr;
+	c->elcr_mask = s->elcr_mask;
+	/* A state loaded by the VMM is a programmed chip (migration). */
+	c->single = false;
+	c->programmed = true;
+}
+
+/**
+ * mkvm_pic_get_set_state() - KVM_GET/SET_IRQCHIP of a PIC chip
+ * @vm:   the VM, which has a PIC
+ * @chip: KVM_IRQCHIP_PIC_MASTER or _SLAVE (checked by the caller)
+ * @s:    filled in (get) or loaded (set)
+ * @set:  load rather than save
+ *
+ * As KVM, a loaded state is taken as it is (any value is safe here) and
+ * the output is re-evaluated.
+ */
+void mkvm_pic_get_set_state(struct mkvm *vm, unsigned int chip,
+			    struct kvm_pic_state *s, bool set)
+{
+	struct mkvm_pic *pic = vm->pic;
+	struct mkvm_8259 *c = &pic->pair.chip[chip == KVM_IRQCHIP_PIC_SLAVE];
+	unsigned long flags;
+	bool was, now;
+
+	spin_lock_irqsave(&pic->lock, flags);
+	was = pic->pair.output;
+	if (set) {
+		pic_set_chip(c, s);
+		mkvm_8259_update(&pic->pair);
+	} else {
+		pic_get_chip(c, s);
+	}
+	now = pic->pair.output;
+	spin_unlock_irqrestore(&pic->lock, flags);
+	pic_kick(pic, was, now);
 }
 
 /**
