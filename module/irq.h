@@ -16,8 +16,8 @@
  * Every spinlock here is taken with interrupts disabled (hrtimer
  * callbacks and eventfd wakeups run in hard-irq context).
  *
- * Non-goals: the kernel's own irqbypass/posted interrupts, KVM_GET/SET_IRQCHIP,
- * an in-kernel PIT.
+ * Non-goals: the kernel's own irqbypass/posted interrupts, KVM_GET/SET_IRQCHIP
+ * of the IOAPIC, an in-kernel PIT.
  */
 #ifndef MKVM_IRQ_H
 #define MKVM_IRQ_H
@@ -33,6 +33,7 @@ struct mkvm;
 struct mkvm_vcpu;
 struct mkvm_lapic;
 struct mkvm_ioapic;
+struct mkvm_pic;
 
 /* ---- iobus.c: devices consulted before a PIO/MMIO exit ---- */
 
@@ -173,6 +174,7 @@ bool mkvm_lapic_take_nmi(struct mkvm_vcpu *vcpu);
 bool mkvm_lapic_nmi_pending(struct mkvm_vcpu *vcpu);
 unsigned long mkvm_lapic_take_events(struct mkvm_vcpu *vcpu, u8 *sipi);
 bool mkvm_lapic_events_pending(struct mkvm_vcpu *vcpu);
+bool mkvm_lapic_accepts_extint(struct mkvm_vcpu *vcpu);
 void mkvm_lapic_pend_sipi(struct mkvm_vcpu *vcpu);
 int mkvm_lapic_get_state(struct mkvm_vcpu *vcpu, struct kvm_lapic_state *s);
 int mkvm_lapic_set_state(struct mkvm_vcpu *vcpu,
@@ -194,10 +196,15 @@ int mkvm_ioapic_set_irq(struct mkvm *vm, unsigned int pin, int src,
 			bool level);
 void mkvm_ioapic_eoi(struct mkvm *vm, int vector);
 
-/* ---- x86/pic.c ---- */
+/* ---- x86/pic.c: the 8259A pair (state machine in x86/i8259.c) ---- */
 
 int mkvm_pic_create(struct mkvm *vm);
 void mkvm_pic_destroy(struct mkvm *vm);
+int mkvm_pic_set_irq(struct mkvm *vm, unsigned int pin, int src, bool level);
+bool mkvm_pic_has_extint(struct mkvm_vcpu *vcpu);
+u8 mkvm_pic_read_irq(struct mkvm *vm);
+void mkvm_pic_get_set_state(struct mkvm *vm, unsigned int chip,
+			    struct kvm_pic_state *s, bool set);
 
 /* ---- x86/irq.c: delivery into the vCPU, halt, INIT/SIPI ---- */
 
@@ -209,6 +216,8 @@ void mkvm_pic_destroy(struct mkvm *vm);
 #define MKVM_REQ_EVENT		0
 
 int mkvm_create_irqchip(struct mkvm *vm);
+long mkvm_irqchip_state_ioctl(struct mkvm *vm, unsigned int ioctl,
+			      struct kvm_irqchip __user *argp);
 void mkvm_irqchip_destroy(struct mkvm *vm);
 void mkvm_vcpu_kick(struct mkvm_vcpu *vcpu);
 void mkvm_inject_pending(struct mkvm_vcpu *vcpu);

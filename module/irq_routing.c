@@ -5,8 +5,8 @@
  * 4.25 "KVM_IRQ_LINE", 4.71 "KVM_SIGNAL_MSI").
  *
  * KVM_CREATE_IRQCHIP installs KVM's default table: GSI n goes to IOAPIC
- * pin n (n < 24) and, for n < 16, to the 8259 input n as well (the PIC is
- * inert here, x86/pic.c, so those entries are accepted and do nothing).
+ * pin n (n < 24) and, for n < 16, to the 8259 input n as well (x86/pic.c;
+ * a guest uses one of the two, the other has the pin masked).
  * KVM_SET_GSI_ROUTING replaces the whole table; readers (KVM_IRQ_LINE,
  * irqfd wakeups in hard-irq context) use RCU, so a replacement never
  * waits for them beyond a grace period.
@@ -193,8 +193,9 @@ static int mkvm_deliver_msi(struct mkvm *vm, u32 addr_lo, u32 data)
  *
  * Context: any; takes only spinlocks (irqfd wakeups call it in hard-irq
  * context).
- * Return: like KVM's kvm_set_irq(): >0 delivered, 0 coalesced or masked,
- * -1 for no route.
+ * Return: like KVM's kvm_set_irq(): the sum over the GSI's routes that
+ * were not masked (each 1 delivered, 0 coalesced), -1 when every route
+ * was masked or there is none.
  */
 int mkvm_set_irq(struct mkvm *vm, int src, u32 gsi, bool level)
 {
@@ -218,9 +219,13 @@ int mkvm_set_irq(struct mkvm *vm, int src, u32 gsi, bool level)
 			ret = mkvm_ioapic_set_irq(vm, e->u.irqchip.pin, src,
 						  level);
 		} else {
-			continue;	/* the inert PIC */
+			ret = mkvm_pic_set_irq(vm, e->u.irqchip.pin +
+					       (e->u.irqchip.irqchip ==
+						KVM_IRQCHIP_PIC_SLAVE ? 8 : 0),
+					       src, level);
 		}
-		r = max(r, ret);
+		if (ret >= 0)
+			r = max(r, 0) + ret;
 	}
 	rcu_read_unlock();
 	return r;

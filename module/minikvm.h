@@ -170,7 +170,8 @@ struct mkvm_vcpu_msrs {
  * @buses:	In-kernel I/O devices (iobus.c), RCU-read by vCPU exits.
  * @ioapic:	The in-kernel IOAPIC: non-NULL once KVM_CREATE_IRQCHIP
  *		succeeded (written once, under @lock and @irq_lock).
- * @pic:	The inert 8259 pair (x86/pic.c).
+ * @pic:	The 8259A pair (x86/pic.c): set with @ioapic, read
+ *		locklessly (READ_ONCE) by routes and the injection path.
  * @routing:	The GSI routing table, RCU-read by mkvm_set_irq().
  * @irqfds:	[irq_lock + irqfd_lock] Assigned irqfds (eventfd.c).
  * @irqfd_lock:	Protects @irqfds against the EOI (resample) path and an
@@ -224,7 +225,7 @@ struct mkvm {
 	struct mutex irq_lock;		/* see @irq_lock above */
 	struct mkvm_io_bus __rcu *buses[MKVM_NR_BUSES];
 	struct mkvm_ioapic *ioapic;
-	void *pic;
+	struct mkvm_pic *pic;
 	struct mkvm_irq_routing __rcu *routing;
 	struct list_head irqfds;
 	spinlock_t irqfd_lock;		/* see @irqfd_lock above */

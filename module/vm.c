@@ -15,7 +15,7 @@
  * VM ioctls today: KVM_CHECK_EXTENSION, KVM_SET_USER_MEMORY_REGION
  * (memslot.c), KVM_CREATE_VCPU (vcpu.c), KVM_CREATE_IRQCHIP (x86/irq.c),
  * KVM_IRQ_LINE(_STATUS), KVM_SET_GSI_ROUTING, KVM_SIGNAL_MSI
- * (irq_routing.c), KVM_IRQFD and KVM_IOEVENTFD (eventfd.c),
+ * (irq_routing.c), KVM_GET/SET_IRQCHIP (x86/irq.c), KVM_IRQFD and KVM_IOEVENTFD (eventfd.c),
  * KVM_SET_NR_MMU_PAGES (accepted, nothing to limit), KVM_GET/SET_CLOCK
  * (x86/kvmclock.c), KVM_ENABLE_CAP (KVM_CAP_MAX_VCPU_ID),
  * KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG (memslot.c). Everything
@@ -103,6 +103,9 @@ static long mkvm_vm_ioctl_irq(struct mkvm *vm, unsigned int ioctl,
 	switch (ioctl) {
 	case KVM_CREATE_IRQCHIP:
 		return mkvm_create_irqchip(vm);
+	case KVM_GET_IRQCHIP:
+	case KVM_SET_IRQCHIP:
+		return mkvm_irqchip_state_ioctl(vm, ioctl, argp);
 	case KVM_IRQ_LINE:
 	case KVM_IRQ_LINE_STATUS: {
 		struct kvm_irq_level l;
@@ -194,6 +197,8 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_SET_USER_MEMORY_REGION:
 	case KVM_CREATE_VCPU:
 	case KVM_CREATE_IRQCHIP:
+	case KVM_GET_IRQCHIP:
+	case KVM_SET_IRQCHIP:
 	case KVM_IRQ_LINE:
 	case KVM_IRQ_LINE_STATUS:
 	case KVM_SET_GSI_ROUTING:

@@ -6,11 +6,15 @@
  * MP_STATE").
  *
  * Vendor-neutral: what to inject and when is decided here, from the local
- * APIC (x86/lapic.c); how is the vendor's (arch_ops.h: irq_allowed,
+ * APIC (x86/lapic.c) and the 8259A behind its LINT0 (x86/pic.c); how is the
+ * vendor's (arch_ops.h: irq_allowed,
  * inject_irq, enable_irq_window, the NMI trio and vcpu_reset). SDM Vol. 3A
  * 6.9 "Priority among simultaneous exceptions and interrupts" gives the
  * order: INIT/SIPI first (they are handled outside the guest), then NMI,
- * then maskable interrupts (RFLAGS.IF, STI/MOV SS shadow, SDM 6.8.3).
+ * then maskable interrupts (RFLAGS.IF, STI/MOV SS shadow, SDM 6.8.3):
+ * the PIC's ExtINT before the APIC's vectors, as KVM's
+ * kvm_cpu_get_interrupt(), with its vector from the interrupt acknowledge
+ * at injection time.
  *
  * Kicks: whoever makes something deliverable for a vCPU (an IPI, the
  * IOAPIC, an MSI, the APIC timer, an irqfd) calls mkvm_vcpu_kick(): it sets
@@ -29,11 +33,15 @@
  * and sleep the same way until INIT then start-up IPI (SDM 8.4.4 "MP
  * Initialization Example").
  *
- * Non-goals: SMIs, the 8259's ExtINT path, KVM_MP_STATE_AP_RESET_HOLD
+ * KVM_GET/SET_IRQCHIP (api.rst 4.26, 4.27) are here too: they dispatch by
+ * chip id; the PIC's two chips are x86/pic.c's.
+ *
+ * Non-goals: SMIs, the IOAPIC's KVM_GET/SET_IRQCHIP, KVM_MP_STATE_AP_RESET_HOLD
  * (SEV-ES), latching INIT in special modes.
  */
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/smp.h>
 #include <linux/wait.h>
 /* 6.3+: smp_send_reschedule() traces through trace_ipi_send_cpu(). */
@@ -43,7 +51,7 @@
 #include "../arch_ops.h"
 
 /**
- * mkvm_create_irqchip() - KVM_CREATE_IRQCHIP: IOAPIC, inert PIC, routing
+ * mkvm_create_irqchip() - KVM_CREATE_IRQCHIP: IOAPIC, PIC, routing
  * @vm: the VM
  *
  * Every vCPU created afterwards gets a local APIC.
@@ -94,6 +102,44 @@ free_ioapic:
 unlock:
 	mutex_unlock(&vm->irq_lock);
 	mutex_unlock(&vm->lock);
+	return r;
+}
+
+/**
+ * mkvm_irqchip_state_ioctl() - KVM_GET_IRQCHIP / KVM_SET_IRQCHIP
+ * @vm:    the VM
+ * @ioctl: which of the two
+ * @argp:  struct kvm_irqchip in userspace
+ *
+ * As KVM: the whole struct is copied in first, the rest of the union comes
+ * back as it went in (GET), and a loaded PIC state is taken as it is.
+ *
+ * Return: 0; -EFAULT; -ENXIO without KVM_CREATE_IRQCHIP; -EINVAL for a
+ * chip id other than the two PICs (the IOAPIC's state is not offered).
+ */
+long mkvm_irqchip_state_ioctl(struct mkvm *vm, unsigned int ioctl,
+			      struct kvm_irqchip __user *argp)
+{
+	struct kvm_irqchip *chip;
+	long r;
+
+	chip = memdup_user(argp, sizeof(*chip));
+	if (IS_ERR(chip))
+		return PTR_ERR(chip);
+	r = -ENXIO;
+	if (!mkvm_irqchip_in_kernel(vm))
+		goto out;
+	r = -EINVAL;
+	if (chip->chip_id != KVM_IRQCHIP_PIC_MASTER &&
+	    chip->chip_id != KVM_IRQCHIP_PIC_SLAVE)
+		goto out;
+	r = 0;
+	mkvm_pic_get_set_state(vm, chip->chip_id, &chip->chip.pic,
+			       ioctl == KVM_SET_IRQCHIP);
+	if (ioctl == KVM_GET_IRQCHIP && copy_to_user(argp, chip, sizeof(*chip)))
+		r = -EFAULT;
+out:
+	kfree(chip);
 	return r;
 }
 
@@ -182,6 +228,14 @@ void mkvm_inject_pending(struct mkvm_vcpu *vcpu)
 	}
 	if (!vcpu->lapic)
 		return;
+	/* ExtINT bypasses IRR/ISR/PPR (SDM 10.8.1): the PIC names the vector. */
+	if (mkvm_pic_has_extint(vcpu)) {
+		if (mkvm_ops->irq_allowed(vcpu))
+			mkvm_ops->inject_irq(vcpu, mkvm_pic_read_irq(vcpu->vm));
+		else
+			mkvm_ops->enable_irq_window(vcpu);
+		return;
+	}
 	v = mkvm_lapic_pending_vector(vcpu);
 	if (v < 0)
 		return;
@@ -220,7 +274,8 @@ static bool mkvm_vcpu_has_events(struct mkvm_vcpu *vcpu)
 		return false;	/* only INIT/SIPI wake an AP */
 	if (mkvm_nmi_pending(vcpu))
 		return true;
-	return (mkvm_lapic_pending_vector(vcpu) >= 0 ||
+	return (mkvm_pic_has_extint(vcpu) ||
+		mkvm_lapic_pending_vector(vcpu) >= 0 ||
 		vcpu->irq_queued >= 0) && mkvm_ops->irq_allowed(vcpu);
 }
 

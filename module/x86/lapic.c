@@ -25,8 +25,12 @@
  * own thread acknowledges, EOIs, and starts or stops the timer, so timer
  * calls happen outside the lock and never race with each other.
  *
- * Non-goals: APICv/AVIC, the LINT0/LINT1 pins (no 8259 or local NMI
- * source is modelled), the error interrupt, directed EOI, the TDCR
+ * LINT0 in virtual-wire mode (ExtINT, 10.5.1) takes the 8259A's INT
+ * (x86/pic.c asks mkvm_lapic_accepts_extint()); the vector then comes from
+ * the PIC, not from IRR/ISR.
+ *
+ * Non-goals: APICv/AVIC, LINT1 and LINT0 in other delivery modes (no local
+ * NMI source is modelled), the error interrupt, directed EOI, the TDCR
  * taking effect before the next TMICT write, CMCI and thermal/perf
  * events, lowest-priority arbitration beyond "lowest PPR wins".
  */
@@ -248,7 +252,11 @@ static int lapic_accept(struct mkvm_lapic *a, const struct mkvm_apic_irq *irq)
 		r = 1;
 		break;
 	default:
-		/* SMI and ExtINT: no SMM, no 8259 behind LINT0. */
+		/*
+		 * SMI: no SMM. ExtINT as a message (IOAPIC, MSI, IPI) is
+		 * dropped as in KVM: the 8259 reaches the CPU only through
+		 * LINT0 (mkvm_lapic_accepts_extint()).
+		 */
 		break;
 	}
 	if (r)
@@ -855,6 +863,28 @@ bool mkvm_lapic_events_pending(struct mkvm_vcpu *vcpu)
 	return READ_ONCE(vcpu->lapic->pending_events);
 }
 
+/**
+ * mkvm_lapic_accepts_extint() - is LINT0 open to the 8259A's INT?
+ * @vcpu: the vCPU, with a local APIC
+ *
+ * As KVM's kvm_apic_accept_pic_intr(): the APIC is hardware-disabled (the
+ * PIC then drives the CPU's INTR pin, SDM 10.4.3), or LVT0 is unmasked
+ * with delivery mode ExtINT (10.5.1). A lockless read: the guest's own
+ * LVT0 write is followed by an entry, which asks again.
+ *
+ * Return: true when an ExtINT from the PIC may be injected.
+ */
+bool mkvm_lapic_accepts_extint(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_lapic *a = vcpu->lapic;
+	u32 lvt0 = READ_ONCE(*(u32 *)(a->regs + R_LVT0));
+
+	if (!hw_enabled(a))
+		return true;
+	return !(lvt0 & LVT_MASKED) &&
+	       ((lvt0 >> 8) & 7) == MKVM_APIC_DM_EXTINT;
+}
+
 /* ---- life cycle and KVM_GET/SET_LAPIC ---- */
 
 /**
@@ -882,8 +912,8 @@ void mkvm_lapic_reset(struct mkvm_vcpu *vcpu, bool init)
 		wr(a, R_LVTT + i * 16, LVT_MASKED);
 	/*
 	 * KVM's KVM_X86_QUIRK_LINT0_REENABLED: the BSP's LINT0 comes out of
-	 * reset as ExtINT, unmasked. Nothing drives it here (the PIC is
-	 * inert), but KVM_GET_LAPIC shows the same register.
+	 * reset as ExtINT, unmasked (virtual wire), so the 8259 reaches it
+	 * once a guest programs the PIC (x86/pic.c).
 	 */
 	if (vcpu->id == 0)
 		wr(a, R_LVT0, MKVM_APIC_DM_EXTINT << 8);

@@ -27,7 +27,7 @@
  * sees one KVM_EXIT_IO more before the same #PF.
  *
  * mkvm_pio_in_kernel() offers a plain IN/OUT to the in-kernel I/O bus
- * (iobus.c: ioeventfds, the inert PIC) before the vendor turns it into
+ * (iobus.c: ioeventfds, the PIC) before the vendor turns it into
  * KVM_EXIT_IO.
  *
  * Non-goals for now: string I/O to in-kernel devices, #GP for bad
