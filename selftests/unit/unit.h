@@ -29,5 +29,6 @@ void pgwalk_tests(void);
 void decode_tests(void);
 void decode_objdump_tests(void);
 void pvclock_tests(void);
+void pit_tests(void);
 
 #endif
