@@ -16,8 +16,9 @@
  * Every spinlock here is taken with interrupts disabled (hrtimer
  * callbacks and eventfd wakeups run in hard-irq context).
  *
- * Non-goals: the kernel's own irqbypass/posted interrupts, KVM_GET/SET_IRQCHIP,
- * an in-kernel PIT.
+ * The PIT's lock (x86/pit.c) is a leaf: nothing above is taken under it.
+ *
+ * Non-goals: the kernel's own irqbypass/posted interrupts, KVM_GET/SET_IRQCHIP.
  */
 #ifndef MKVM_IRQ_H
 #define MKVM_IRQ_H
@@ -105,6 +106,7 @@ void mkvm_irqfd_ack(struct mkvm *vm, unsigned int ioapic_pin);
 /* Level sources OR-ed on a pin, as KVM's irq_source_id. */
 #define MKVM_IRQ_SRC_USER	0
 #define MKVM_IRQ_SRC_RESAMPLE	1
+#define MKVM_IRQ_SRC_PIT	2
 
 /**
  * struct mkvm_irq_routing - one KVM_SET_GSI_ROUTING table
@@ -192,12 +194,19 @@ void mkvm_ioapic_unregister(struct mkvm *vm, struct mkvm_ioapic *io);
 void mkvm_ioapic_destroy(struct mkvm *vm);
 int mkvm_ioapic_set_irq(struct mkvm *vm, unsigned int pin, int src,
 			bool level);
-void mkvm_ioapic_eoi(struct mkvm *vm, int vector);
+void mkvm_ioapic_eoi(struct mkvm *vm, int vector, bool level);
 
 /* ---- x86/pic.c ---- */
 
 int mkvm_pic_create(struct mkvm *vm);
 void mkvm_pic_destroy(struct mkvm *vm);
+
+/* ---- x86/pit.c: the 8254 (KVM_CREATE_PIT2) ---- */
+
+long mkvm_pit_ioctl(struct mkvm *vm, unsigned int ioctl, void __user *argp);
+void mkvm_pit_destroy(struct mkvm *vm);
+void mkvm_pit_ack(struct mkvm *vm);
+void mkvm_pit_ioapic_eoi(struct mkvm *vm, unsigned int pin);
 
 /* ---- x86/irq.c: delivery into the vCPU, halt, INIT/SIPI ---- */
 
