@@ -26,21 +26,27 @@
  * acknowledged the previous one, so none is lost to coalescing in IRR.
  * The acknowledgment is the EOI of the vector of an IOAPIC pin that GSI
  * 0 routes to (mkvm_ioapic_eoi() -> mkvm_pit_ack(); KVM's ack notifier);
- * the 8259 reports its INTA of IRQ 0 the same way. A tick that no
+ * the 8259 reports its INTA of IRQ 0 the same way. A backlog tick goes in
+ * 100 us after the ack (@catchup), not from the EOI itself: an EOI
+ * followed at once by the next interrupt would let a guest slower than
+ * the period run nothing but its handler (KVM's ack queues its worker,
+ * which leaves the same gap). A tick that no
  * controller accepted (masked, no route) drops the backlog: no ack will
  * come for it, and KVM resets its backlog when the pin is unmasked. With
  * reinjection off, each tick is a pulse and coalesced ticks are lost.
  *
  * Locking: @lock (a spinlock: the I/O bus calls devices under RCU) protects
- * the counters and @flags. The hrtimer callback takes no lock: @period_ns
+ * the counters and @flags. The hrtimer callbacks take no lock: @period_ns
  * changes only while the timer is cancelled, and reinjection state is
- * atomic. hrtimer_cancel() is called with @lock held; the callback never
- * takes it, so that cannot deadlock.
+ * atomic. hrtimer_cancel() is called with @lock held; the callbacks never
+ * take it, so that cannot deadlock.
  *
  * Lifetime: the PIT lives until the VM is destroyed, after its fds are all
  * closed: mkvm_pit_destroy() runs before the vCPUs are freed, takes the
- * ports off the bus (a grace period) and cancels the timer, after which
- * nothing can re-arm it (no vCPU, no ioctl, and the ack path never arms).
+ * ports off the bus (a grace period) and cancels both timers, after which
+ * nothing can re-arm them: no vCPU runs (only a running vCPU acks, and an
+ * ack is what arms @catchup), no ioctl comes, and neither callback arms
+ * the other timer.
  *
  * Non-goals: KVM_PIT_FLAGS_HPET_LEGACY beyond silencing channel 0 (there
  * is no HPET), the NMI watchdog route through LVT0 in NMI mode, moving
@@ -61,6 +67,8 @@
 #define PIT_MIN_PERIOD_NS	200000ULL
 /* A guest that never acks: stop counting ticks somewhere. */
 #define PIT_MAX_PENDING		1000000
+/* Room for the guest to run between an ack and the next backlog tick. */
+#define PIT_CATCHUP_NS		100000ULL
 
 /**
  * struct mkvm_pit - the VM's 8254 and what it drives
@@ -77,6 +85,8 @@
  * @reinject:	KVM_REINJECT_CONTROL's pit_reinject
  * @pending:	ticks due and not yet delivered (reinjection)
  * @irq_ack:	1 when no delivered tick waits for the guest's ack
+ * @catchup:	delivers a backlog tick PIT_CATCHUP_NS after an ack;
+ *		hard-irq callback
  */
 struct mkvm_pit {
 	struct mkvm *vm;
@@ -91,6 +101,7 @@ struct mkvm_pit {
 	atomic_t reinject;
 	atomic_t pending;
 	atomic_t irq_ack;
+	struct hrtimer catchup;
 };
 
 static s64 pit_now(void)
@@ -158,6 +169,12 @@ static enum hrtimer_restart pit_timer_fn(struct hrtimer *t)
 	return period ? HRTIMER_RESTART : HRTIMER_NORESTART;
 }
 
+static enum hrtimer_restart pit_catchup_fn(struct hrtimer *t)
+{
+	pit_deliver_pending(container_of(t, struct mkvm_pit, catchup));
+	return HRTIMER_NORESTART;
+}
+
 static void pit_reset_reinject(struct mkvm_pit *pit)
 {
 	atomic_set(&pit->pending, 0);
@@ -188,7 +205,8 @@ static void pit_arm(struct mkvm_pit *pit, s64 now)
  * @vm: the VM
  *
  * Called for the EOI of an IOAPIC pin GSI 0 routes to (x86/ioapic.c), and
- * for the 8259's INTA of IRQ 0. The next pending tick, if any, goes in now.
+ * for the 8259's INTA of IRQ 0. The next pending tick, if any, goes in
+ * PIT_CATCHUP_NS later.
  *
  * Context: any; no irqchip lock held.
  */
@@ -203,7 +221,8 @@ void mkvm_pit_ack(struct mkvm *vm)
 	/* As in pit_deliver_pending(): a tick counted now is seen. */
 	smp_mb();
 	if (atomic_read(&pit->pending))
-		pit_deliver_pending(pit);
+		hrtimer_start(&pit->catchup, ns_to_ktime(PIT_CATCHUP_NS),
+			      HRTIMER_MODE_REL_HARD);
 }
 
 /**
@@ -328,6 +347,8 @@ static int pit_create(struct mkvm *vm, u32 flags)
 	spin_lock_init(&pit->lock);
 	mkvm_hrtimer_setup(&pit->timer, pit_timer_fn, CLOCK_MONOTONIC,
 			   HRTIMER_MODE_ABS_HARD);
+	mkvm_hrtimer_setup(&pit->catchup, pit_catchup_fn, CLOCK_MONOTONIC,
+			   HRTIMER_MODE_REL_HARD);
 	for (i = 0; i < 3; i++)
 		mkvm_pit_counter_reset(&pit->ctr[i], i != 2, now);
 	atomic_set(&pit->reinject, 1);
@@ -375,8 +396,9 @@ void mkvm_pit_destroy(struct mkvm *vm)
 	if (pit->has_speaker)
 		mkvm_io_bus_unregister(vm, MKVM_PIO_BUS, &pit->speaker);
 	mutex_unlock(&vm->irq_lock);
-	/* Nothing can re-arm it now; on return the callback has finished. */
+	/* Nothing can re-arm them now; on return no callback runs. */
 	hrtimer_cancel(&pit->timer);
+	hrtimer_cancel(&pit->catchup);
 	vm->pit = NULL;
 	kfree(pit);
 }
