@@ -64,6 +64,11 @@ long mkvm_check_extension(struct mkvm *vm, long cap)
 	case KVM_CAP_SIGNAL_MSI:
 	case KVM_CAP_IRQ_INJECT_STATUS:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
+	/* The 8254 (x86/pit.c). */
+	case KVM_CAP_PIT:
+	case KVM_CAP_PIT2:
+	case KVM_CAP_PIT_STATE2:
+	case KVM_CAP_REINJECT_CONTROL:
 		return mkvm_can_run_irqchip();
 	/* KVM_GET/SET_XSAVE and _XCRS: when the host uses XSAVE (xsave.c). */
 	case KVM_CAP_XSAVE:

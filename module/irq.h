@@ -16,8 +16,10 @@
  * Every spinlock here is taken with interrupts disabled (hrtimer
  * callbacks and eventfd wakeups run in hard-irq context).
  *
+ * The PIT's lock (x86/pit.c) is a leaf: nothing above is taken under it.
+ *
  * Non-goals: the kernel's own irqbypass/posted interrupts, KVM_GET/SET_IRQCHIP
- * of the IOAPIC, an in-kernel PIT.
+ * of the IOAPIC.
  */
 #ifndef MKVM_IRQ_H
 #define MKVM_IRQ_H
@@ -106,6 +108,7 @@ void mkvm_irqfd_ack(struct mkvm *vm, unsigned int ioapic_pin);
 /* Level sources OR-ed on a pin, as KVM's irq_source_id. */
 #define MKVM_IRQ_SRC_USER	0
 #define MKVM_IRQ_SRC_RESAMPLE	1
+#define MKVM_IRQ_SRC_PIT	2
 
 /**
  * struct mkvm_irq_routing - one KVM_SET_GSI_ROUTING table
@@ -194,7 +197,7 @@ void mkvm_ioapic_unregister(struct mkvm *vm, struct mkvm_ioapic *io);
 void mkvm_ioapic_destroy(struct mkvm *vm);
 int mkvm_ioapic_set_irq(struct mkvm *vm, unsigned int pin, int src,
 			bool level);
-void mkvm_ioapic_eoi(struct mkvm *vm, int vector);
+void mkvm_ioapic_eoi(struct mkvm *vm, int vector, bool level);
 
 /* ---- x86/pic.c: the 8259A pair (state machine in x86/i8259.c) ---- */
 
@@ -205,6 +208,13 @@ bool mkvm_pic_has_extint(struct mkvm_vcpu *vcpu);
 u8 mkvm_pic_read_irq(struct mkvm *vm);
 void mkvm_pic_get_set_state(struct mkvm *vm, unsigned int chip,
 			    struct kvm_pic_state *s, bool set);
+
+/* ---- x86/pit.c: the 8254 (KVM_CREATE_PIT2) ---- */
+
+long mkvm_pit_ioctl(struct mkvm *vm, unsigned int ioctl, void __user *argp);
+void mkvm_pit_destroy(struct mkvm *vm);
+void mkvm_pit_ack(struct mkvm *vm);
+void mkvm_pit_ioapic_eoi(struct mkvm *vm, unsigned int pin);
 
 /* ---- x86/irq.c: delivery into the vCPU, halt, INIT/SIPI ---- */
 

@@ -81,6 +81,7 @@ struct mkvm_memslot {
 
 struct mkvm_vcpu;
 struct mkvm_mmu;
+struct mkvm_pit;
 
 /**
  * enum mkvm_stat - per-vCPU event counters
@@ -172,6 +173,9 @@ struct mkvm_vcpu_msrs {
  *		succeeded (written once, under @lock and @irq_lock).
  * @pic:	The 8259A pair (x86/pic.c): set with @ioapic, read
  *		locklessly (READ_ONCE) by routes and the injection path.
+ * @pit:	The 8254 of KVM_CREATE_PIT2 (x86/pit.c), or NULL: written
+ *		once under @lock, read with smp_load_acquire(); freed only
+ *		with the VM.
  * @routing:	The GSI routing table, RCU-read by mkvm_set_irq().
  * @irqfds:	[irq_lock + irqfd_lock] Assigned irqfds (eventfd.c).
  * @irqfd_lock:	Protects @irqfds against the EOI (resample) path and an
@@ -226,6 +230,7 @@ struct mkvm {
 	struct mkvm_io_bus __rcu *buses[MKVM_NR_BUSES];
 	struct mkvm_ioapic *ioapic;
 	struct mkvm_pic *pic;
+	struct mkvm_pit *pit;
 	struct mkvm_irq_routing __rcu *routing;
 	struct list_head irqfds;
 	spinlock_t irqfd_lock;		/* see @irqfd_lock above */

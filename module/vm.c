@@ -18,7 +18,8 @@
  * (irq_routing.c), KVM_GET/SET_IRQCHIP (x86/irq.c), KVM_IRQFD and KVM_IOEVENTFD (eventfd.c),
  * KVM_SET_NR_MMU_PAGES (accepted, nothing to limit), KVM_GET/SET_CLOCK
  * (x86/kvmclock.c), KVM_ENABLE_CAP (KVM_CAP_MAX_VCPU_ID),
- * KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG (memslot.c). Everything
+ * KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG (memslot.c), KVM_CREATE_PIT(2),
+ * KVM_GET/SET_PIT(2), KVM_REINJECT_CONTROL (x86/pit.c). Everything
  * else is -ENOTTY, as in kvm_arch_vm_ioctl() on x86.
  *
  * Lifetime: struct mkvm is reference counted. The VM fd holds one
@@ -63,6 +64,8 @@ static void mkvm_vm_destroy(struct kref *kref)
 	 */
 	/* Eventfds first: their wakeups may still deliver to vCPUs. */
 	mkvm_eventfds_destroy(vm);
+	/* Its timer delivers to vCPUs: stopped before they go. */
+	mkvm_pit_destroy(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		mkvm_vcpu_free(vm->vcpus[i]);
 	mkvm_debugfs_vm_remove(vm);
@@ -141,6 +144,14 @@ static long mkvm_vm_ioctl_irq(struct mkvm *vm, unsigned int ioctl,
 			return -EFAULT;
 		return mkvm_irqfd(vm, &a);
 	}
+	case KVM_CREATE_PIT:
+	case KVM_CREATE_PIT2:
+	case KVM_GET_PIT:
+	case KVM_SET_PIT:
+	case KVM_GET_PIT2:
+	case KVM_SET_PIT2:
+	case KVM_REINJECT_CONTROL:
+		return mkvm_pit_ioctl(vm, ioctl, argp);
 	case KVM_IOEVENTFD: {
 		struct kvm_ioeventfd a;
 
@@ -205,6 +216,13 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_SIGNAL_MSI:
 	case KVM_IRQFD:
 	case KVM_IOEVENTFD:
+	case KVM_CREATE_PIT:
+	case KVM_CREATE_PIT2:
+	case KVM_GET_PIT:
+	case KVM_SET_PIT:
+	case KVM_GET_PIT2:
+	case KVM_SET_PIT2:
+	case KVM_REINJECT_CONTROL:
 	case KVM_SET_NR_MMU_PAGES:
 	case KVM_GET_CLOCK:
 	case KVM_SET_CLOCK:

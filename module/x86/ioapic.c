@@ -125,13 +125,15 @@ int mkvm_ioapic_set_irq(struct mkvm *vm, unsigned int pin, int src,
 }
 
 /**
- * mkvm_ioapic_eoi() - a local APIC EOI'd a level-triggered vector
+ * mkvm_ioapic_eoi() - a local APIC EOI'd a vector the IOAPIC cares about
  * @vm:     the VM
  * @vector: the vector
+ * @level:  its TMR bit was set: level pins' remote IRR clears; an edge
+ *	    EOI only tells the PIT (reinjection, x86/pit.c)
  *
  * Context: a vCPU thread, no locks held.
  */
-void mkvm_ioapic_eoi(struct mkvm *vm, int vector)
+void mkvm_ioapic_eoi(struct mkvm *vm, int vector, bool level)
 {
 	struct mkvm_ioapic *io = vm->ioapic;
 	unsigned long flags;
@@ -144,7 +146,13 @@ void mkvm_ioapic_eoi(struct mkvm *vm, int vector)
 
 		spin_lock_irqsave(&io->lock, flags);
 		e = io->rte[pin];
-		if ((e & RTE_VECTOR) != vector || !(e & RTE_LEVEL) ||
+		if ((e & RTE_VECTOR) == vector && !(e & RTE_LEVEL) && !level) {
+			spin_unlock_irqrestore(&io->lock, flags);
+			/* KVM's ack notifier for an edge pin: the PIT's. */
+			mkvm_pit_ioapic_eoi(vm, pin);
+			continue;
+		}
+		if ((e & RTE_VECTOR) != vector || !(e & RTE_LEVEL) || !level ||
 		    !(e & RTE_REMOTE_IRR)) {
 			spin_unlock_irqrestore(&io->lock, flags);
 			continue;
@@ -241,7 +249,7 @@ static int ioapic_mmio_write(struct mkvm_vcpu *vcpu, struct mkvm_io_dev *dev,
 
 	memcpy(&v, val, min(len, 4u));
 	if (off == IOEOI) {
-		mkvm_ioapic_eoi(io->vm, v & 0xff);
+		mkvm_ioapic_eoi(io->vm, v & 0xff, true);
 		return 0;
 	}
 	spin_lock_irqsave(&io->lock, flags);

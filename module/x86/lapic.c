@@ -488,9 +488,12 @@ static void lapic_eoi(struct mkvm_lapic *a)
 	level = vec_test(a, R_TMR, v);
 	update_ppr(a);
 	spin_unlock_irqrestore(&a->lock, flags);
-	/* 10.8.5: a level-triggered vector's EOI goes to the IOAPIC. */
-	if (level)
-		mkvm_ioapic_eoi(a->vcpu->vm, v);
+	/*
+	 * 10.8.5: a level-triggered vector's EOI goes to the IOAPIC; with a
+	 * PIT, edge ones too: its reinjection waits for them (x86/pit.c).
+	 */
+	if (level || READ_ONCE(a->vcpu->vm->pit))
+		mkvm_ioapic_eoi(a->vcpu->vm, v, level);
 }
 
 static const u32 lvt_masks[] = {

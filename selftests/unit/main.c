@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * main.c - host unit tests of the module's pure logic: module/x86/pgwalk.c
- * (guest page walk), module/x86/decode.c (MMIO instruction decoder) and
- * module/x86/i8259.c (the 8259A pair), compiled unchanged against shim/
- * (see Makefile).
+ * (guest page walk), module/x86/decode.c (MMIO instruction decoder),
+ * module/x86/i8259.c (the 8259A pair) and module/x86/pit_counter.c (8254
+ * counters), compiled unchanged against shim/ (see Makefile).
  *
  * usage: unit [-v]    -v lists every case. Last line: "N passed, N failed".
  */
@@ -110,6 +110,7 @@ int main(int argc, char **argv)
 	suite("decode-objdump", decode_objdump_tests);
 	suite("pvclock", pvclock_tests);
 	suite("i8259", i8259_tests);
+	suite("pit", pit_tests);
 	printf("%d passed, %d failed\n", n_passed, n_failed);
 	return n_failed ? 1 : 0;
 }

@@ -30,5 +30,6 @@ void decode_tests(void);
 void decode_objdump_tests(void);
 void pvclock_tests(void);
 void i8259_tests(void);
+void pit_tests(void);
 
 #endif
