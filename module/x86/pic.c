@@ -194,15 +194,22 @@ u8 mkvm_pic_read_irq(struct mkvm *vm)
 {
 	struct mkvm_pic *pic = vm->pic;
 	unsigned long flags;
-	bool was, now;
+	bool was, now, irq0;
 	u8 v;
 
 	spin_lock_irqsave(&pic->lock, flags);
 	was = pic->pair.output;
 	v = mkvm_8259_intack(&pic->pair);
 	now = pic->pair.output;
+	irq0 = v == pic->pair.chip[0].irq_base;
 	spin_unlock_irqrestore(&pic->lock, flags);
 	pic_kick(pic, was, now);
+	/*
+	 * The INTA of IRQ 0 is the PIT's acknowledgment, as the IOAPIC's EOI
+	 * is (KVM's ack notifier on the PIC): its next reinjected tick may go.
+	 */
+	if (irq0)
+		mkvm_pit_ack(vm);
 	return v;
 }
 
