@@ -198,6 +198,11 @@ struct mkvm_vcpu_msrs {
  * @manual_dirty_log_protect: [lock + mmu_lock to write, either to read]
  *		KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 flags (memslot.c):
  *		KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE, KVM_DIRTY_LOG_INITIALLY_SET.
+ * @coalesced_ring: [c] The coalesced MMIO/PIO ring (coalesced.c), one
+ *		page mapped into every vCPU fd at KVM_COALESCED_MMIO_PAGE_OFFSET;
+ *		userspace may write it at any time.
+ * @ring_lock:	Serialises the vCPUs appending to @coalesced_ring.
+ * @coalesced_zones: [irq_lock] Registered zones (coalesced.c).
  */
 struct mkvm {
 	struct mm_struct *mm;
@@ -234,6 +239,9 @@ struct mkvm {
 	u32 max_vcpu_ids;
 	u64 tsc_base;
 	u64 manual_dirty_log_protect;
+	struct kvm_coalesced_mmio_ring *coalesced_ring;
+	spinlock_t ring_lock;		/* see @ring_lock above */
+	struct list_head coalesced_zones;
 };
 
 /* Has KVM_CREATE_IRQCHIP run? */
@@ -539,6 +547,12 @@ extern struct list_head mkvm_vm_list;
 
 /* caps.c */
 long mkvm_check_extension(struct mkvm *vm, long cap);
+
+/* coalesced.c */
+int mkvm_coalesced_init(struct mkvm *vm);
+void mkvm_coalesced_destroy(struct mkvm *vm);
+long mkvm_coalesced_ioctl(struct mkvm *vm, unsigned int ioctl,
+			  void __user *argp);
 
 /* virt.c: the hardware-enable reference count */
 int mkvm_virt_init(void);

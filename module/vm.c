@@ -18,7 +18,8 @@
  * (irq_routing.c), KVM_IRQFD and KVM_IOEVENTFD (eventfd.c),
  * KVM_SET_NR_MMU_PAGES (accepted, nothing to limit), KVM_GET/SET_CLOCK
  * (x86/kvmclock.c), KVM_ENABLE_CAP (KVM_CAP_MAX_VCPU_ID),
- * KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG (memslot.c). Everything
+ * KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG (memslot.c),
+ * KVM_(UN)REGISTER_COALESCED_MMIO (coalesced.c). Everything
  * else is -ENOTTY, as in kvm_arch_vm_ioctl() on x86.
  *
  * Lifetime: struct mkvm is reference counted. The VM fd holds one
@@ -65,6 +66,7 @@ static void mkvm_vm_destroy(struct kref *kref)
 	mkvm_eventfds_destroy(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		mkvm_vcpu_free(vm->vcpus[i]);
+	mkvm_coalesced_destroy(vm);
 	mkvm_debugfs_vm_remove(vm);
 	mkvm_irqchip_destroy(vm);
 	if (mkvm_ops->vm_destroy)
@@ -206,6 +208,8 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_ENABLE_CAP:
 	case KVM_GET_DIRTY_LOG:
 	case KVM_CLEAR_DIRTY_LOG:
+	case KVM_REGISTER_COALESCED_MMIO:
+	case KVM_UNREGISTER_COALESCED_MMIO:
 		/* Only where the backend can run guests (mkvm_can_run_guests()). */
 		if (!mkvm_can_run_guests())
 			return -ENOTTY;
@@ -250,6 +254,9 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 			return -EFAULT;
 		return mkvm_clear_dirty_log(vm, &log);
 	}
+	case KVM_REGISTER_COALESCED_MMIO:
+	case KVM_UNREGISTER_COALESCED_MMIO:
+		return mkvm_coalesced_ioctl(vm, ioctl, argp);
 	default:
 		return mkvm_vm_ioctl_irq(vm, ioctl, argp);
 	}
@@ -282,6 +289,9 @@ int mkvm_vm_create(unsigned long type)
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		return -ENOMEM;
+	r = mkvm_coalesced_init(vm);
+	if (r)
+		goto free_vm;
 
 	r = ida_alloc(&mkvm_vm_ida, GFP_KERNEL);
 	if (r < 0)
@@ -331,6 +341,7 @@ drop_mm:
 	mmdrop(vm->mm);
 	ida_free(&mkvm_vm_ida, vm->id);
 free_vm:
+	mkvm_coalesced_destroy(vm);
 	kfree(vm);
 	return r;
 }
