@@ -53,7 +53,11 @@ long mkvm_check_extension(struct mkvm *vm, long cap)
 	case KVM_CAP_KVMCLOCK_CTRL:
 	case KVM_CAP_HLT:
 	case KVM_CAP_INTERNAL_ERROR_DATA:
+	case KVM_CAP_COALESCED_PIO:	/* coalesced.c */
 		return mkvm_can_run_guests();
+	/* Coalesced MMIO (coalesced.c): where its ring is in the vCPU mmap. */
+	case KVM_CAP_COALESCED_MMIO:
+		return mkvm_can_run_guests() ? KVM_COALESCED_MMIO_PAGE_OFFSET : 0;
 	/*
 	 * Issue 5: the in-kernel irqchip and what feeds it, only where the
 	 * vendor can inject interrupts (SVM today; VMX's ops follow).

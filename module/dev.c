@@ -31,11 +31,11 @@
 #include "minikvm.h"
 
 /*
- * The vCPU fd's mmap area: page 0 is struct kvm_run, page 1 the PIO data
- * page (KVM_PIO_PAGE_OFFSET). No coalesced-MMIO ring yet. Fixed now so that
- * the ABI does not change when vCPUs arrive.
+ * The vCPU fd's mmap area, as KVM's on x86: page 0 is struct kvm_run, page 1
+ * the PIO data page (KVM_PIO_PAGE_OFFSET), page 2 the VM's coalesced MMIO
+ * ring (KVM_COALESCED_MMIO_PAGE_OFFSET, coalesced.c).
  */
-#define MKVM_VCPU_MMAP_PAGES	2
+#define MKVM_VCPU_MMAP_PAGES	3
 
 static long mkvm_dev_ioctl(struct file *filp, unsigned int ioctl,
 			   unsigned long arg)

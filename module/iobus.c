@@ -8,15 +8,23 @@
  * array of ranges replaced as a whole under vm->irq_lock and read under
  * RCU from the exit path, so a lookup takes no lock and registration never
  * waits for a running vCPU longer than one grace period. Several devices
- * may cover the same address (ioeventfds with different datamatch values):
- * they are asked in order until one accepts the access.
+ * may cover the same address (ioeventfds with different datamatch values,
+ * an ioeventfd inside a coalesced zone): they are asked in order until one
+ * accepts the access. The order is KVM's (kvm_io_bus_register_dev() keeps
+ * its array sorted): by first address, ranges starting together by their
+ * end, ties in registration order. So an ioeventfd inside a coalesced zone
+ * comes after the zone, which takes the write into its ring, and one at the
+ * zone's first address comes before it.
  *
- * Users: ioeventfds (eventfd.c), the IOAPIC's MMIO window (x86/ioapic.c)
- * and the inert PIC ports (x86/pic.c). The local APIC's page is per vCPU
- * and checked before the bus (x86/mmio.c).
+ * Users: ioeventfds (eventfd.c), coalesced MMIO/PIO zones (coalesced.c),
+ * the IOAPIC's MMIO window (x86/ioapic.c) and the inert PIC ports
+ * (x86/pic.c). The local APIC's page is per vCPU and checked before the bus
+ * (x86/mmio.c).
  *
- * Non-goals: KVM's sorted array with binary search (the buses here hold a
- * handful of devices), coalesced MMIO, string PIO to in-kernel devices.
+ * Non-goals: KVM's binary search (the buses here hold a handful of
+ * devices; a linear walk asks every device that covers the access, where
+ * KVM's search can miss one of several nested ranges), INS from in-kernel
+ * devices.
  */
 #include <linux/slab.h>
 #include <linux/rcupdate.h>
@@ -30,6 +38,20 @@ static bool mkvm_io_dev_hit(const struct mkvm_io_dev *d, u64 addr,
 	if (!d->len)
 		return addr == d->addr;
 	return addr >= d->addr && addr + len <= d->addr + d->len;
+}
+
+/*
+ * Does @new go before @old? KVM's kvm_io_bus_cmp(old, new) > 0: @old starts
+ * at or after @new and ends after it (a zero-length @new: starts after it).
+ */
+static bool mkvm_io_dev_before(const struct mkvm_io_dev *new,
+			       const struct mkvm_io_dev *old)
+{
+	if (old->addr < new->addr)
+		return false;
+	if (!new->len)
+		return old->addr > new->addr;
+	return old->addr + old->len > new->addr + new->len;
 }
 
 static struct mkvm_io_bus *mkvm_bus(struct mkvm *vm, enum mkvm_bus bus)
@@ -51,7 +73,7 @@ int mkvm_io_bus_register(struct mkvm *vm, enum mkvm_bus bus,
 			 struct mkvm_io_dev *dev)
 {
 	struct mkvm_io_bus *old, *new;
-	unsigned int n;
+	unsigned int n, i;
 
 	lockdep_assert_held(&vm->irq_lock);
 	old = mkvm_bus(vm, bus);
@@ -61,9 +83,11 @@ int mkvm_io_bus_register(struct mkvm *vm, enum mkvm_bus bus,
 	new = kmalloc(struct_size(new, devs, n + 1), GFP_KERNEL_ACCOUNT);
 	if (!new)
 		return -ENOMEM;
-	if (old)
-		memcpy(new->devs, old->devs, n * sizeof(new->devs[0]));
-	new->devs[n] = dev;
+	for (i = 0; i < n && !mkvm_io_dev_before(dev, old->devs[i]); i++)
+		new->devs[i] = old->devs[i];
+	new->devs[i] = dev;
+	for (; i < n; i++)
+		new->devs[i + 1] = old->devs[i];
 	new->n = n + 1;
 	rcu_assign_pointer(vm->buses[bus], new);
 	if (old)

@@ -74,7 +74,7 @@ struct mkvm_io_dev {
  * struct mkvm_io_bus - an RCU-replaced array of devices
  * @rcu:  for freeing the previous array
  * @n:    number of devices
- * @devs: the devices, in registration order
+ * @devs: the devices, in the order they are asked (iobus.c)
  */
 struct mkvm_io_bus {
 	struct rcu_head rcu;

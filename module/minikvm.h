@@ -208,6 +208,11 @@ struct mkvm_vcpu_msrs {
  *		nothing uses it.
  * @identity_map_addr: [lock] KVM_SET_IDENTITY_MAP_ADDR's value, kept
  *		likewise (no EPT identity map without vm86-style real mode).
+ * @coalesced_ring: [c] The coalesced MMIO/PIO ring (coalesced.c), one
+ *		page mapped into every vCPU fd at KVM_COALESCED_MMIO_PAGE_OFFSET;
+ *		userspace may write it at any time.
+ * @ring_lock:	Serialises the vCPUs appending to @coalesced_ring.
+ * @coalesced_zones: [irq_lock] Registered zones (coalesced.c).
  */
 struct mkvm {
 	struct mm_struct *mm;
@@ -247,6 +252,9 @@ struct mkvm {
 	u64 manual_dirty_log_protect;
 	u64 tss_addr;
 	u64 identity_map_addr;
+	struct kvm_coalesced_mmio_ring *coalesced_ring;
+	spinlock_t ring_lock;		/* see @ring_lock above */
+	struct list_head coalesced_zones;
 };
 
 /* Has KVM_CREATE_IRQCHIP run? */
@@ -578,6 +586,12 @@ extern struct list_head mkvm_vm_list;
 
 /* caps.c */
 long mkvm_check_extension(struct mkvm *vm, long cap);
+
+/* coalesced.c */
+int mkvm_coalesced_init(struct mkvm *vm);
+void mkvm_coalesced_destroy(struct mkvm *vm);
+long mkvm_coalesced_ioctl(struct mkvm *vm, unsigned int ioctl,
+			  void __user *argp);
 
 /* virt.c: the hardware-enable reference count */
 int mkvm_virt_init(void);

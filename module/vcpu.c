@@ -3,8 +3,10 @@
  * vcpu.c - vCPU file descriptors, the KVM_RUN loop and its scheduling hooks.
  *
  * KVM_CREATE_VCPU returns an anonymous-inode fd. Its mmap area is page 0:
- * struct kvm_run, page 1: the PIO data page (KVM_PIO_PAGE_OFFSET), as
- * Documentation/virt/kvm/api.rst 5 describes. Every vCPU ioctl runs under
+ * struct kvm_run, page 1: the PIO data page (KVM_PIO_PAGE_OFFSET), page 2:
+ * the VM's coalesced MMIO ring (KVM_COALESCED_MMIO_PAGE_OFFSET,
+ * coalesced.c), as Documentation/virt/kvm/api.rst 4.6 and 5 describe; any
+ * other page faults with SIGBUS, as in KVM. Every vCPU ioctl runs under
  * the vCPU mutex, with the vCPU "loaded": a preempt notifier tells the
  * vendor whenever the thread is scheduled in on a CPU or out of it, so
  * per-CPU state (host save area, ASID) always matches the CPU we run on.
@@ -30,7 +32,7 @@
  * Userspace owns the kvm_run page and may write it at any time; only
  * immediate_exit is read from it, once per KVM_RUN.
  *
- * Non-goals for now: KVM_SET_SIGNAL_MASK, coalesced MMIO, KVM_SET_GUEST_DEBUG.
+ * Non-goals for now: KVM_SET_SIGNAL_MASK, KVM_SET_GUEST_DEBUG.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -446,6 +448,8 @@ static vm_fault_t mkvm_vcpu_fault(struct vm_fault *vmf)
 		page = virt_to_page(vcpu->run);
 	else if (vmf->pgoff == KVM_PIO_PAGE_OFFSET)
 		page = virt_to_page(vcpu->pio_page);
+	else if (vmf->pgoff == KVM_COALESCED_MMIO_PAGE_OFFSET)
+		page = virt_to_page(vcpu->vm->coalesced_ring);
 	else
 		return VM_FAULT_SIGBUS;
 	get_page(page);

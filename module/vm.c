@@ -19,7 +19,8 @@
  * KVM_SET_NR_MMU_PAGES (accepted, nothing to limit), KVM_GET/SET_CLOCK
  * (x86/kvmclock.c), KVM_ENABLE_CAP (KVM_CAP_MAX_VCPU_ID),
  * KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG (memslot.c), KVM_CREATE_PIT(2),
- * KVM_GET/SET_PIT(2), KVM_REINJECT_CONTROL (x86/pit.c). Everything
+ * KVM_GET/SET_PIT(2), KVM_REINJECT_CONTROL (x86/pit.c),
+ * KVM_(UN)REGISTER_COALESCED_MMIO (coalesced.c). Everything
  * else is -ENOTTY, as in kvm_arch_vm_ioctl() on x86.
  *
  * Lifetime: struct mkvm is reference counted. The VM fd holds one
@@ -68,6 +69,7 @@ static void mkvm_vm_destroy(struct kref *kref)
 	mkvm_pit_destroy(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		mkvm_vcpu_free(vm->vcpus[i]);
+	mkvm_coalesced_destroy(vm);
 	mkvm_debugfs_vm_remove(vm);
 	mkvm_irqchip_destroy(vm);
 	if (mkvm_ops->vm_destroy)
@@ -231,6 +233,8 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_CLEAR_DIRTY_LOG:
 	case KVM_SET_TSS_ADDR:
 	case KVM_SET_IDENTITY_MAP_ADDR:
+	case KVM_REGISTER_COALESCED_MMIO:
+	case KVM_UNREGISTER_COALESCED_MMIO:
 		/* Only where the backend can run guests (mkvm_can_run_guests()). */
 		if (!mkvm_can_run_guests())
 			return -ENOTTY;
@@ -278,6 +282,9 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 			return -EFAULT;
 		return mkvm_clear_dirty_log(vm, &log);
 	}
+	case KVM_REGISTER_COALESCED_MMIO:
+	case KVM_UNREGISTER_COALESCED_MMIO:
+		return mkvm_coalesced_ioctl(vm, ioctl, argp);
 	default:
 		return mkvm_vm_ioctl_irq(vm, ioctl, argp);
 	}
@@ -310,6 +317,9 @@ int mkvm_vm_create(unsigned long type)
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		return -ENOMEM;
+	r = mkvm_coalesced_init(vm);
+	if (r)
+		goto free_vm;
 
 	r = ida_alloc(&mkvm_vm_ida, GFP_KERNEL);
 	if (r < 0)
@@ -359,6 +369,7 @@ drop_mm:
 	mmdrop(vm->mm);
 	ida_free(&mkvm_vm_ida, vm->id);
 free_vm:
+	mkvm_coalesced_destroy(vm);
 	kfree(vm);
 	return r;
 }

@@ -20,8 +20,8 @@
  *
  * Before any of that reaches userspace, the decoded access is offered to
  * the vCPU's local APIC page (x86/lapic.c) and then to the in-kernel MMIO
- * bus (iobus.c: the IOAPIC, ioeventfds); when one of them takes it the
- * guest continues without an exit.
+ * bus (iobus.c: the IOAPIC, ioeventfds, coalesced MMIO zones); when one of
+ * them takes it the guest continues without an exit.
  *
  * Non-goals for now: injecting #PF/#GP when the fetch itself faults (it
  * cannot for an instruction that just executed unless another vCPU changed

@@ -27,12 +27,12 @@
  * sees one KVM_EXIT_IO more before the same #PF.
  *
  * mkvm_pio_in_kernel() offers a plain IN/OUT to the in-kernel I/O bus
- * (iobus.c: ioeventfds, the PIC) before the vendor turns it into
- * KVM_EXIT_IO.
+ * (iobus.c: ioeventfds, coalesced PIO zones, the PIC, the PIT) before the
+ * vendor turns it into KVM_EXIT_IO; each element of an OUTS is offered
+ * the same way.
  *
- * Non-goals for now: string I/O to in-kernel devices, #GP for bad
- * segments and segment limit checks (the VM gets KVM_EXIT_INTERNAL_ERROR
- * instead).
+ * Non-goals for now: INS from in-kernel devices, #GP for bad segments and
+ * segment limit checks (the VM gets KVM_EXIT_INTERNAL_ERROR instead).
  */
 #include <linux/kvm.h>
 #include <asm/processor-flags.h>
@@ -166,8 +166,8 @@ static void mkvm_pio_advance(struct kvm_regs *regs, u64 *idx, u64 n,
  * @port:      the port
  * @next_rip:  RIP after the instruction
  *
- * Return: 1 to re-enter (a REP with rCX = 0, or a #PF queued for the
- * guest), 0 with vcpu->run filled.
+ * Return: 1 to re-enter (a REP with rCX = 0, an OUTS element an in-kernel
+ * device took, or a #PF queued for the guest), 0 with vcpu->run filled.
  */
 int mkvm_handle_string_pio(struct mkvm_vcpu *vcpu, bool in, unsigned int size,
 			   u16 port, u64 next_rip)
@@ -237,12 +237,26 @@ int mkvm_handle_string_pio(struct mkvm_vcpu *vcpu, bool in, unsigned int size,
 		vcpu->pending_ins_back = back;
 		memset(vcpu->pio_page, 0, n * size);
 	} else {
-		err = mkvm_read_gva(&env, linear, access, vcpu->pio_page, size,
-				    &done, &ec);
+		u32 data = 0;
+
+		err = mkvm_read_gva(&env, linear, access, &data, size, &done,
+				    &ec);
 		if (err)
 			return mkvm_inject_walk_fault(vcpu, err, linear + done,
 						      ec) ?:
 			       mkvm_pio_fail(vcpu, regs.rip);
+		/*
+		 * Each element goes to the in-kernel devices first, as KVM's
+		 * emulator_pio_in_out() does: a coalesced PIO zone or an
+		 * ioeventfd takes it and the guest goes on with the next.
+		 */
+		if (!mkvm_io_bus_write(vcpu, MKVM_PIO_BUS, port, size, &data)) {
+			mkvm_pio_advance(&regs, idx, n, size, amask, rep, back,
+					 next_rip);
+			mkvm_ops->set_regs(vcpu, &regs);
+			return 1;
+		}
+		memcpy(vcpu->pio_page, &data, size);
 	}
 
 	run->exit_reason = KVM_EXIT_IO;
