@@ -18,8 +18,9 @@ FIXTURE(both) {
 
 FIXTURE_SETUP(both)
 {
-	self->kvm = mkvm_open_dev(_metadata, KVM_DEV);
-	self->mkvm = mkvm_open_dev(_metadata, MINIKVM_DEV);
+	/* Both at once: no reference half to leave out here. */
+	self->kvm = mkvm_open_path(_metadata, KVM_DEV);
+	self->mkvm = mkvm_open_path(_metadata, MINIKVM_DEV);
 }
 
 FIXTURE_TEARDOWN(both)

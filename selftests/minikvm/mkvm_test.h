@@ -64,13 +64,15 @@ static inline bool mkvm_is_minikvm(const char *path)
  * Is the reference half of this test to be left out on this machine?
  * MKVM_SKIP_REFERENCE (kernel command line -> init -> environment) lists
  * run-list names, comma-separated; a test's name is its program's name
- * without "_test". For a case the stock module cannot run in an emulator
- * (kvm_intel under Bochs stalls on a spinning guest: scripts/check.sh,
- * Documentation/testing.md); /dev/minikvm always runs.
+ * without "_test"; "all" names every test. For a case the stock module
+ * cannot run in an emulator (kvm_intel under Bochs stalls on a spinning
+ * guest), or a step where stock KVM is not what is under test (the
+ * KASAN/lockdep step: scripts/check.sh, Documentation/testing.md);
+ * /dev/minikvm always runs.
  */
 static inline bool mkvm_reference_skipped(void)
 {
-	const char *list = getenv("MKVM_SKIP_REFERENCE");
+	const char *list = getenv("MKVM_SKIP_REFERENCE"), *tok, *end;
 	char name[64], *p;
 	size_t n;
 
@@ -81,26 +83,37 @@ static inline bool mkvm_reference_skipped(void)
 	if (p)
 		*p = '\0';
 	n = strlen(name);
-	for (p = (char *)list; (p = strstr(p, name)); p += n)
-		if ((p == list || p[-1] == ',') && (p[n] == ',' || !p[n]))
+	for (tok = list; *tok; tok = *end ? end + 1 : end) {
+		end = strchrnul(tok, ',');
+		if ((end - tok == (long)n && !strncmp(tok, name, n)) ||
+		    (end - tok == 3 && !strncmp(tok, "all", 3)))
 			return true;
+	}
 	return false;
 }
 
-/* Open a KVM-style device, or skip the test when it is not there. */
-static inline int mkvm_open_dev(struct __test_metadata *_metadata,
-				const char *path)
+/*
+ * Open a KVM-style device, or skip the test when it is not there; for a
+ * test that needs both devices at once (coexist), not one half of a pair.
+ */
+static inline int mkvm_open_path(struct __test_metadata *_metadata,
+				 const char *path)
 {
-	int fd;
-
-	if (!mkvm_is_minikvm(path) && mkvm_reference_skipped())
-		MKVM_SKIP("%s left out here (MKVM_SKIP_REFERENCE)", path);
-	fd = open(path, O_RDWR | O_CLOEXEC);
+	int fd = open(path, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0 && (errno == ENOENT || errno == ENODEV || errno == ENXIO))
 		MKVM_SKIP("%s is not available", path);
 	ASSERT_GE(fd, 0) TH_LOG("open(%s): %s", path, strerror(errno));
 	return fd;
+}
+
+/* Open the device of one half of a test: the /dev/kvm half may be left out. */
+static inline int mkvm_open_dev(struct __test_metadata *_metadata,
+				const char *path)
+{
+	if (!mkvm_is_minikvm(path) && mkvm_reference_skipped())
+		MKVM_SKIP("%s left out here (MKVM_SKIP_REFERENCE)", path);
+	return mkvm_open_path(_metadata, path);
 }
 
 /* An ioctl's result as "value or -errno", which makes asserts short. */
