@@ -52,6 +52,20 @@ static const long mkvm_implemented_caps[] = {
 	KVM_CAP_SIGNAL_MSI,
 	KVM_CAP_IRQ_INJECT_STATUS,
 	KVM_CAP_TSC_DEADLINE_TIMER,
+	/* Start-up VM and vCPU ioctls (x86/events.c, machine_ioctl_test). */
+	KVM_CAP_SET_TSS_ADDR,
+	KVM_CAP_SET_IDENTITY_MAP_ADDR,
+	KVM_CAP_USER_NMI,
+	KVM_CAP_VCPU_EVENTS,
+	KVM_CAP_GET_TSC_KHZ,
+	KVM_CAP_KVMCLOCK_CTRL,
+	KVM_CAP_HLT,
+	KVM_CAP_INTERNAL_ERROR_DATA,
+	/* The 8254 (x86/pit.c, pit_test). */
+	KVM_CAP_PIT,
+	KVM_CAP_PIT2,
+	KVM_CAP_PIT_STATE2,
+	KVM_CAP_REINJECT_CONTROL,
 };
 
 FIXTURE(dev) {
