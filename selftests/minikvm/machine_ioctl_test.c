@@ -228,7 +228,7 @@ TEST_F(dev, caps)
 
 /* KVM_NMI twice: both handled; then the pending NMI of SET_VCPU_EVENTS. */
 static void nmi_sequence(struct __test_metadata *_metadata,
-			 struct gl_vcpu *vcpu)
+			 struct gl_vcpu *vcpu, const char *path)
 {
 	struct kvm_vcpu_events e;
 	struct gl_ucall uc;
@@ -238,7 +238,15 @@ static void nmi_sequence(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, mkvm_ioctl(vcpu->fd, KVM_NMI, 0));
 	ASSERT_EQ(0, mkvm_ioctl(vcpu->fd, KVM_NMI, 0));
 	get_events(_metadata, vcpu, &e);
-	EXPECT_EQ(1, e.nmi.pending);
+	/*
+	 * 6.1 reports "an NMI is pending" (1), as minikvm does; KVM since 6.4
+	 * (virtual NMIs) reports how many: 2 on Debian's 6.12.
+	 */
+	if (mkvm_is_minikvm(path)) {
+		EXPECT_EQ(1, e.nmi.pending);
+	} else {
+		EXPECT_TRUE(e.nmi.pending == 1 || e.nmi.pending == 2);
+	}
 	gl_expect_ucall(_metadata, vcpu, &uc, GL_UCALL_SYNC);
 	EXPECT_GE(uc.args[0], 1);
 	/* One was latched behind the first: it arrives too. */
@@ -271,7 +279,7 @@ TEST_F(dev, nmi)
 	EXPECT_EQ(-EINVAL, mkvm_ioctl(self->vcpu.fd, KVM_INTERRUPT,
 				      (unsigned long)&irq));
 	EXPECT_EQ(-EFAULT, mkvm_ioctl(self->vcpu.fd, KVM_INTERRUPT, 8));
-	nmi_sequence(_metadata, &self->vcpu);
+	nmi_sequence(_metadata, &self->vcpu, variant->path);
 }
 
 TEST_F(dev, nmi_irqchip)
@@ -291,7 +299,7 @@ TEST_F(dev, nmi_irqchip)
 	irq.irq = 300;
 	EXPECT_EQ(-EINVAL, mkvm_ioctl(vcpu.fd, KVM_INTERRUPT,
 				      (unsigned long)&irq));
-	nmi_sequence(_metadata, &vcpu);
+	nmi_sequence(_metadata, &vcpu, variant->path);
 	gl_vcpu_destroy(&vcpu);
 	gl_vm_destroy(&vm2);
 }
