@@ -15,11 +15,13 @@
 #     here;
 # and then reboots through the keyboard controller, which ends lkvm with status 0.
 # Exit 0 when all of that held, 1 otherwise (the guest's console is printed), 4 to skip
-# when DEV is missing.
+# when DEV or kvmtool is missing.
 set -u
 dev=$1 cpus=$2 transport=${3:-}
 here=$(dirname "$0")
-[ -c "$dev" ] || { echo "SKIP: no $dev"; echo "no $dev" > "${MKVM_NOTE:-/dev/null}"; exit 4; }
+skip() { echo "SKIP: $*"; echo "$*" > "${MKVM_NOTE:-/dev/null}"; exit 4; }
+[ -c "$dev" ] || skip "no $dev"
+[ -x "$here/lkvm" ] || skip "kvmtool was not staged (no ../shared/peers/kvmtool)"
 
 work=$(mktemp -d /tmp/kvmtool.XXXXXX)
 trap 'rm -rf "$work"' EXIT
