@@ -479,7 +479,10 @@ if [ -n "$lane_pid" ]; then
 	log "waiting for the second lane"
 	wait "$lane_pid" || true
 	echo "== second lane (out/check/lane2.log)" >&2
-	grep -E '^(==>|PASS|FAIL|SKIP|XFAIL|[0-9]+ passed)|wall;' "$OUT/lane2.log" >&2 || true
+	# What went wrong, not every PASS: a failed test's last lines and the console's errors
+	# (indented) too, since CI's log shows only its tail, and this lands near it.
+	grep -E '^(==>|FAIL|[0-9]+ passed)|wall;|^console.log errors|^note: |^    ' \
+		"$OUT/lane2.log" >&2 || true
 	if [ -f "$OUT/lane2.result" ]; then
 		read -r lp lf lsk <"$OUT/lane2.result"
 		passed=$((passed + lp)) failed=$((failed + lf)) skipped=$((skipped + lsk))
