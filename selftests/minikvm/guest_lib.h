@@ -213,6 +213,32 @@ static inline void gl_ucall(uint64_t cmd, uint64_t a0, uint64_t a1,
 } while (0)
 #define GUEST_ASSERT(c)	GUEST_ASSERT_EQ(!!(c), 1)
 
+/* Guest port I/O, for tests that drive a device from inside the guest. */
+static inline void gl_outb(uint16_t port, uint8_t v)
+{
+	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t gl_inb(uint16_t port)
+{
+	uint8_t v;
+
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+/* kvmclock's per-vCPU time record (struct pvclock_vcpu_time_info). */
+struct gl_pvti {
+	uint32_t version;
+	uint32_t pad0;
+	uint64_t tsc_timestamp;
+	uint64_t system_time;
+	uint32_t mul;
+	int8_t shift;
+	uint8_t flags;
+	uint8_t pad[2];
+};
+
 /*
  * Instructions that may fault: they return 0 or the exception vector.
  * %r10 holds the address to resume at (label 1) while the instruction

@@ -37,24 +37,13 @@ GL_DEV_FIXTURE();
 #define KVM_FEATURE_CLOCKSOURCE2 3
 #define PVCLOCK_TSC_STABLE	1
 
-struct pvti {
-	uint32_t version;
-	uint32_t pad0;
-	uint64_t tsc_timestamp;
-	uint64_t system_time;
-	uint32_t mul;
-	int8_t shift;
-	uint8_t flags;
-	uint8_t pad[2];
-};
-
 struct wall_clock {
 	uint32_t version;
 	uint32_t sec;
 	uint32_t nsec;
 } __attribute__((packed));
 
-static struct pvti pvti __attribute__((aligned(64)));
+static struct gl_pvti pvti __attribute__((aligned(64)));
 static struct wall_clock wall __attribute__((aligned(64)));
 
 static inline uint64_t guest_rdtsc(void)
@@ -68,7 +57,7 @@ static inline uint64_t guest_rdtsc(void)
 /* Linux's pvclock_clocksource_read(), without the cross-CPU last value. */
 static GUEST_CODE uint64_t guest_clock(void)
 {
-	volatile struct pvti *p = &pvti;
+	volatile struct gl_pvti *p = &pvti;
 	uint64_t delta, ns;
 	uint32_t v;
 

@@ -58,18 +58,7 @@ asm(".pushsection .text\n"
 extern const uint8_t mi_nmi_handler[], mi_irq40_handler[], mi_irq41_handler[],
 	mi_gp_handler[];
 
-struct pvti {
-	uint32_t version;
-	uint32_t pad0;
-	uint64_t tsc_timestamp;
-	uint64_t system_time;
-	uint32_t mul;
-	int8_t shift;
-	uint8_t flags;
-	uint8_t pad[2];
-};
-
-struct pvti mi_pvti __attribute__((aligned(64)));
+struct gl_pvti mi_pvti __attribute__((aligned(64)));
 
 /* Wait (boundedly) until *@p reaches @want; return what it is. */
 static GUEST_CODE uint64_t spin_for(volatile uint64_t *p, uint64_t want,

@@ -66,18 +66,6 @@ asm(".pushsection .text\n"
 extern const uint8_t edge_handler[], level_handler[], spur7_handler[],
 	spur15_handler[];
 
-static inline void outb(uint16_t port, uint8_t v)
-{
-	asm volatile("out %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-
-	asm volatile("in %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 /* Let interrupts in for a moment, a few hundred times, until *@n >= @want. */
 static inline void open_window(volatile uint64_t *n, uint64_t want)
@@ -91,19 +79,19 @@ static inline void open_window(volatile uint64_t *n, uint64_t want)
 static void GUEST_CODE guest_main(uint64_t arg)
 {
 	/* Datasheet order: ICW1 (edge, cascade, IC4), ICW2-4 (8086 mode). */
-	outb(0x20, 0x11);
-	outb(0x21, MBASE);
-	outb(0x21, 1 << 2);		/* the slave is on IR2 */
-	outb(0x21, 0x01);
-	outb(0xa0, 0x11);
-	outb(0xa1, SBASE);
-	outb(0xa1, 2);			/* slave identity 2 */
-	outb(0xa1, 0x01);
-	outb(0x4d1, 1 << (IRQ_LEVEL - 8));
-	outb(0x21, M_IMR);
-	outb(0xa1, S_IMR);
-	GUEST_ASSERT_EQ(M_IMR, inb(0x21));
-	GUEST_ASSERT_EQ(1 << (IRQ_LEVEL - 8), inb(0x4d1));
+	gl_outb(0x20, 0x11);
+	gl_outb(0x21, MBASE);
+	gl_outb(0x21, 1 << 2);		/* the slave is on IR2 */
+	gl_outb(0x21, 0x01);
+	gl_outb(0xa0, 0x11);
+	gl_outb(0xa1, SBASE);
+	gl_outb(0xa1, 2);			/* slave identity 2 */
+	gl_outb(0xa1, 0x01);
+	gl_outb(0x4d1, 1 << (IRQ_LEVEL - 8));
+	gl_outb(0x21, M_IMR);
+	gl_outb(0xa1, S_IMR);
+	GUEST_ASSERT_EQ(M_IMR, gl_inb(0x21));
+	GUEST_ASSERT_EQ(1 << (IRQ_LEVEL - 8), gl_inb(0x4d1));
 	apic_write(APIC_SVR, 0x1ff);
 	apic_write(APIC_LVT0, LVT_EXTINT);
 
@@ -117,16 +105,16 @@ static void GUEST_CODE guest_main(uint64_t arg)
 	GUEST_SYNC(2, 0, 0);
 	open_window(&n_level, 1);
 	GUEST_ASSERT_EQ(1, n_level);	/* the handler masked it */
-	outb(0xa0, 0x0a);		/* OCW3: read IRR */
-	GUEST_ASSERT_EQ(1 << 2, inb(0xa0) & (1 << 2));
-	outb(0xa1, S_IMR);		/* still high: again */
+	gl_outb(0xa0, 0x0a);		/* OCW3: read IRR */
+	GUEST_ASSERT_EQ(1 << 2, gl_inb(0xa0) & (1 << 2));
+	gl_outb(0xa1, S_IMR);		/* still high: again */
 	open_window(&n_level, 2);
 	GUEST_ASSERT_EQ(2, n_level);
 
 	/* 3: the line went low: unmasking brings nothing. */
 	GUEST_SYNC(3, 0, 0);
-	GUEST_ASSERT_EQ(0, inb(0xa0) & (1 << 2));
-	outb(0xa1, S_IMR);
+	GUEST_ASSERT_EQ(0, gl_inb(0xa0) & (1 << 2));
+	gl_outb(0xa1, S_IMR);
 	open_window(&n_level, 3);
 	GUEST_ASSERT_EQ(2, n_level);
 
@@ -136,10 +124,10 @@ static void GUEST_CODE guest_main(uint64_t arg)
 	GUEST_ASSERT_EQ(2, n_edge);
 
 	/* 5: the host changed the IMR with KVM_SET_IRQCHIP. */
-	GUEST_SYNC(5, inb(0x21), 0);
+	GUEST_SYNC(5, gl_inb(0x21), 0);
 
 	/* 6: asleep in HLT; another thread's edge wakes the vCPU. */
-	GUEST_SYNC(6, inb(0x21), 0);
+	GUEST_SYNC(6, gl_inb(0x21), 0);
 	while (n_edge < 3)
 		guest_sti_hlt();
 	GUEST_ASSERT_EQ(0, n_spur7);

@@ -36,27 +36,15 @@ IRQ_HANDLER(pit_handler, ticks);
 
 uint64_t c1, c2, c3, st, p61[4], out2_seen, refresh_seen;
 
-static inline void g_outb(uint16_t port, uint8_t v)
-{
-	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t g_inb(uint16_t port)
-{
-	uint8_t v;
-
-	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 /* Counter Latch command for channel 0, then LSB and MSB. */
 static inline uint16_t latch0(void)
 {
 	uint16_t lo;
 
-	g_outb(0x43, 0x00);
-	lo = g_inb(0x40);
-	return lo | g_inb(0x40) << 8;
+	gl_outb(0x43, 0x00);
+	lo = gl_inb(0x40);
+	return lo | gl_inb(0x40) << 8;
 }
 
 static void GUEST_CODE guest_rate(uint64_t phase)
@@ -66,13 +54,13 @@ static void GUEST_CODE guest_rate(uint64_t phase)
 	apic_enable();
 	ioapic_route(2, VEC, 0);
 	GUEST_SYNC(0, 0, 0);
-	g_outb(0x43, 0x34);		/* channel 0, LSB then MSB, mode 2 */
-	g_outb(0x40, count & 0xff);
-	g_outb(0x40, count >> 8);
+	gl_outb(0x43, 0x34);		/* channel 0, LSB then MSB, mode 2 */
+	gl_outb(0x40, count & 0xff);
+	gl_outb(0x40, count >> 8);
 	if (phase == PH_RATE) {
 		while (ticks < RATE_TICKS)
 			guest_sti_hlt();
-		g_outb(0x43, 0x30);	/* stop: a new mode waits for its count */
+		gl_outb(0x43, 0x30);	/* stop: a new mode waits for its count */
 		return;
 	}
 	/*
@@ -98,43 +86,43 @@ static void GUEST_CODE guest_main(uint64_t phase)
 		break;
 	case PH_LATCH:
 		/* Mode 0 from 0xffff: 55 ms before it counts out. */
-		g_outb(0x43, 0x30);
-		g_outb(0x40, 0xff);
-		g_outb(0x40, 0xff);
+		gl_outb(0x43, 0x30);
+		gl_outb(0x40, 0xff);
+		gl_outb(0x40, 0xff);
 		c1 = latch0();
 		for (i = 0; i < 20000; i++)
 			asm volatile("pause");
 		c2 = latch0();
-		g_outb(0x43, 0xc2);	/* Read-Back: count and status of 0 */
-		st = g_inb(0x40);
-		c3 = g_inb(0x40);
-		c3 |= g_inb(0x40) << 8;
+		gl_outb(0x43, 0xc2);	/* Read-Back: count and status of 0 */
+		st = gl_inb(0x40);
+		c3 = gl_inb(0x40);
+		c3 |= gl_inb(0x40) << 8;
 		break;
 	case PH_SPEAKER:
-		g_outb(0x61, 0);
-		p61[0] = g_inb(0x61);
-		g_outb(0x61, 3);
-		p61[1] = g_inb(0x61);
-		g_outb(0x61, 1);	/* GATE2 high, speaker off */
-		g_outb(0x43, 0xb0);	/* channel 2, word, mode 0 */
-		g_outb(0x42, 0xff);
-		g_outb(0x42, 0xff);
-		p61[2] = g_inb(0x61);	/* OUT2 low: 55 ms to go */
-		g_outb(0x42, 0x10);	/* 16 ticks: counts out at once */
-		g_outb(0x42, 0x00);
+		gl_outb(0x61, 0);
+		p61[0] = gl_inb(0x61);
+		gl_outb(0x61, 3);
+		p61[1] = gl_inb(0x61);
+		gl_outb(0x61, 1);	/* GATE2 high, speaker off */
+		gl_outb(0x43, 0xb0);	/* channel 2, word, mode 0 */
+		gl_outb(0x42, 0xff);
+		gl_outb(0x42, 0xff);
+		p61[2] = gl_inb(0x61);	/* OUT2 low: 55 ms to go */
+		gl_outb(0x42, 0x10);	/* 16 ticks: counts out at once */
+		gl_outb(0x42, 0x00);
 		for (i = 0; i < 100000000 && !out2_seen; i++)
-			out2_seen = !!(g_inb(0x61) & 0x20);
-		p61[3] = g_inb(0x61);
+			out2_seen = !!(gl_inb(0x61) & 0x20);
+		p61[3] = gl_inb(0x61);
 		for (i = 0; i < 100000000 && refresh_seen != 3; i++)
-			refresh_seen |= 1 << ((g_inb(0x61) >> 4) & 1);
+			refresh_seen |= 1 << ((gl_inb(0x61) >> 4) & 1);
 		break;
 	case PH_HOSTILE:
 		for (i = 0; i < 300; i++) {
-			g_inb(0x40 + i % 4);
-			g_inb(0x61);
-			g_outb(0x43, i * 37);
-			g_outb(0x40 + i % 3, i);
-			g_outb(0x61, i);
+			gl_inb(0x40 + i % 4);
+			gl_inb(0x61);
+			gl_outb(0x43, i * 37);
+			gl_outb(0x40 + i % 3, i);
+			gl_outb(0x61, i);
 		}
 		break;
 	}
